@@ -1,0 +1,7 @@
+"""`python -m vendorpolicy`."""
+
+from __future__ import annotations
+
+from vendorpolicy.cli import main
+
+raise SystemExit(main())

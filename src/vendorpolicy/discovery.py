@@ -1,0 +1,90 @@
+"""PATH arguments -> a sorted list of YAML files to read.
+
+Directories are searched recursively for *.yaml / *.yml, skipping hidden files and
+directories and the exclude globs; symlinked directories are not followed (no loops).
+A path that does not exist is kept, so the loader reports it like any bad file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from vendorpolicy.resources import display_path
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """A file to read: how reports name it and where it is on disk."""
+
+    display: str
+    fs_path: str
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """Gitignore-like globs: `**` crosses directories, `*` and `?` do not."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """Whether a forward-slash relative path matches any exclude glob (or one of its parents)."""
+    if not patterns:
+        return False
+    parts = path.split("/")
+    candidates = ["/".join(parts[i:]) for i in range(len(parts))]
+    return any(_glob_regex(p).match(c) for p in patterns for c in candidates)
+
+
+def discover(
+    paths: Iterable[str | Path],
+    exclude: Sequence[str] = (),
+    cwd: Path | None = None,
+) -> list[Source]:
+    """Files named by `paths` (files as given, directories searched), sorted, unique."""
+    base = cwd or Path.cwd()
+    found: dict[str, Source] = {}
+    for raw in paths:
+        p = Path(raw)
+        full = p if p.is_absolute() else base / p
+        if full.is_dir():
+            for src in _walk(full, base, exclude):
+                found.setdefault(src.display, src)
+        else:
+            disp = display_path(full, base)
+            if not excluded(disp, exclude):
+                found.setdefault(disp, Source(disp, str(full)))
+    return sorted(found.values())
+
+
+def _walk(root: Path, base: Path, exclude: Sequence[str]) -> Iterable[Source]:
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+                continue
+            full = Path(dirpath) / name
+            disp = display_path(full, base)
+            if excluded(disp, exclude):
+                continue
+            yield Source(disp, str(full))

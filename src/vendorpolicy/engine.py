@@ -1,0 +1,326 @@
+"""Rules x documents -> results: applicability, for_each items, checks, messages, locations.
+
+One result per (document, rule[, item, check entry]). An exception while evaluating one
+rule on one document becomes an `error` result for that pair only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from vendorpolicy import sourcemap
+from vendorpolicy.errors import EvaluationError, EvaluationTimeout
+from vendorpolicy.expr import Compiled, Context, Ctx, Unknown, is_truthy, truthy_result
+from vendorpolicy.loader import Document
+from vendorpolicy.model import PathKey, Result, Severity, Status
+from vendorpolicy.policy import CheckEntry, Rule, Template
+
+DEFAULT_RULE_BUDGET = 5.0  # seconds one rule may take on one document
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What evaluation needs besides rules and documents."""
+
+    as_of: str
+    nullable: frozenset[str] = frozenset()
+    budget: float = DEFAULT_RULE_BUDGET
+
+
+def evaluate(
+    doc: Document, rules: Iterable[Rule], context: Context, settings: Settings
+) -> list[Result]:
+    """All rule results for one valid document."""
+    kind = doc.kind or ""
+    ctx = Ctx(root=doc.data, as_of=settings.as_of, context=context, nullable=settings.nullable)
+    locator = _Locator(doc)
+    out: list[Result] = []
+    for rule in rules:
+        if kind not in rule.kinds:
+            continue
+        ctx.deadline = time.monotonic() + settings.budget
+        ctx.base, ctx.item = (), None
+        try:
+            out.extend(_rule(rule, doc, ctx, locator))
+        except EvaluationTimeout:
+            out.append(_error(rule, doc, f"evaluation took longer than {settings.budget:g} s"))
+        except EvaluationError as exc:
+            out.append(_error(rule, doc, str(exc)))
+        except RecursionError:
+            out.append(_error(rule, doc, "the expression nests too deeply to evaluate"))
+        except Exception as exc:  # noqa: BLE001 - one rule never stops the run
+            out.append(_error(rule, doc, f"internal error: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result]:
+    if rule.when is not None:
+        applies = rule.when(doc.data, ctx)
+        if not is_truthy(applies):
+            return [_not_applicable(rule, doc, applies)]
+    severity = _severity(rule, doc, ctx)
+    results: list[Result] = []
+    for entry in rule.checks:
+        each = entry.for_each or rule.for_each
+        if each is None:
+            results.append(_check(rule, entry, doc, ctx, locator, doc.data, (), None, severity))
+            continue
+        items = each(doc.data, ctx)
+        if isinstance(items, Unknown) or type(items) is not list:
+            results.append(_bad_items(rule, entry, doc, each, items, severity, locator))
+            continue
+        if not items:
+            results.append(_result(rule, entry, doc, Status.PASS, severity, (), "no items to check",
+                                   locator, item=None))
+            continue
+        for item in items:
+            ctx.check_time()
+            path, label = locator.item(item, each)
+            ctx.item, ctx.base = item, path if path is not None else ("<item>",)
+            results.append(
+                _check(rule, entry, doc, ctx, locator, item, path or (), label, severity)
+            )
+        ctx.item, ctx.base = None, ()
+    return results
+
+
+def _severity(rule: Rule, doc: Document, ctx: Ctx) -> Severity:
+    level = rule.severity.default
+    for raised, cond in rule.severity.raises:
+        if raised.rank > level.rank and is_truthy(cond(doc.data, ctx)):
+            level = raised
+    return level
+
+
+def _check(
+    rule: Rule,
+    entry: CheckEntry,
+    doc: Document,
+    ctx: Ctx,
+    locator: _Locator,
+    node: Any,
+    node_path: PathKey,
+    item_label: str | None,
+    severity: Severity,
+) -> Result:
+    compiled = entry.compiled
+    value = compiled(node, ctx)
+    verdict = truthy_result(value)
+    at = entry.at or rule.at
+    if verdict:
+        path = node_path + at if at else node_path
+        return _result(rule, entry, doc, Status.PASS, severity, path, "", locator, item_label)
+    missing: list[PathKey] = []
+    if isinstance(value, Unknown):
+        missing = sorted(value.paths, key=sourcemap.dotted)
+        blame: PathKey | None = missing[0] if missing else None
+    else:
+        blame, missing = _blame(compiled, node, ctx)
+    if at:
+        path = node_path + at
+    elif blame is not None:
+        path = blame if _rooted(blame, node_path) else node_path + blame
+    else:
+        path = node_path
+    if missing:
+        names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
+        message = f"{names} ({rule.info.title} needs {'it' if len(missing) == 1 else 'them'})"
+    else:
+        template = entry.message or rule.message
+        message = (
+            render(template, node, ctx)
+            if template
+            else _default_message(rule, doc, path, compiled)
+        )
+    return _result(
+        rule, entry, doc, Status.FAIL, severity, path, message, locator, item_label,
+        evidence=_evidence(doc, path) if not missing else None,
+    )
+
+
+def _rooted(path: PathKey, node_path: PathKey) -> bool:
+    return bool(node_path) and path[: len(node_path)] == node_path
+
+
+def _blame(compiled: Compiled, node: Any, ctx: Ctx) -> tuple[PathKey | None, list[PathKey]]:
+    """The first conjunct that is false (else the first unknown) and the field it reads."""
+    unknown: tuple[PathKey | None, list[PathKey]] | None = None
+    for fn, paths in zip(compiled.conjuncts, compiled.conjunct_paths, strict=True):
+        got = fn(node, ctx)
+        if isinstance(got, Unknown):
+            if unknown is None:
+                miss = sorted(got.paths, key=sourcemap.dotted)
+                unknown = (miss[0] if miss else (paths[0] if paths else None), [])
+            continue
+        if not is_truthy(got):
+            return (ctx.base + paths[0] if paths else None), []
+    if unknown is not None:
+        return unknown
+    return (ctx.base + compiled.paths[0] if compiled.paths else None), []
+
+
+def _default_message(rule: Rule, doc: Document, path: PathKey, compiled: Compiled) -> str:
+    if path:
+        value = sourcemap.get_path(doc.data, path)
+        if value is not None or doc.sourcemap.exists(path):
+            return f"{rule.info.title}: {sourcemap.dotted(path)} is {_show(value)}"
+    return f"{rule.info.title}: check failed ({compiled.text})"
+
+
+def render(template: Template, node: Any, ctx: Ctx) -> str:
+    """Interpolate `{{ EXPR }}`: text as is, other values as JSON, absent as (missing)."""
+    out: list[str] = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        try:
+            value = part(node, ctx)
+        except EvaluationError:
+            value = Unknown()
+        out.append(_show(value, quote=False))
+    return "".join(out)
+
+
+def _show(value: Any, quote: bool = True) -> str:
+    if isinstance(value, Unknown):
+        return "(missing)"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False) if quote else value
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _evidence(doc: Document, path: PathKey) -> str | None:
+    if not path:
+        return None
+    value = sourcemap.get_path(doc.data, path)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return f"{sourcemap.dotted(path)} = {text if len(text) <= 300 else text[:297] + '...'}"
+
+
+def _bad_items(
+    rule: Rule,
+    entry: CheckEntry,
+    doc: Document,
+    each: Compiled,
+    items: Any,
+    severity: Severity,
+    locator: _Locator,
+) -> Result:
+    if isinstance(items, Unknown) and items.paths:
+        missing = sorted(items.paths, key=sourcemap.dotted)
+        names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
+        return _result(rule, entry, doc, Status.FAIL, severity, missing[0],
+                       f"{names} ({rule.info.title} needs it)", locator, None)
+    path = each.paths[0] if each.paths else ()
+    return _result(rule, entry, doc, Status.FAIL, severity, path,
+                   f"{rule.info.title}: {each.text} is not a list", locator, None,
+                   evidence=_evidence(doc, path))
+
+
+def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
+    assert rule.when is not None
+    if isinstance(applies, Unknown) and applies.paths:
+        names = ", ".join(sourcemap.dotted(p) for p in sorted(applies.paths, key=sourcemap.dotted))
+        reason = f"not applicable: applicability unknown because {names} is absent"
+    else:
+        reason = f"not applicable: the condition `{rule.when.text}` does not hold"
+    pos = doc.sourcemap.root
+    return Result(
+        rule=rule.id, status=Status.NOT_APPLICABLE, severity=rule.severity.default,
+        path=doc.path, line=pos.line, column=pos.column, message=reason,
+        document=doc.id, kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
+        references=rule.info.references,
+    )
+
+
+def _error(rule: Rule, doc: Document, why: str) -> Result:
+    pos = doc.sourcemap.root
+    return Result(
+        rule=rule.id, status=Status.ERROR, severity=rule.severity.default,
+        path=doc.path, line=pos.line, column=pos.column,
+        message=f"{rule.id} could not be evaluated: {why}",
+        document=doc.id, kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
+        references=rule.info.references,
+    )
+
+
+def _result(
+    rule: Rule,
+    entry: CheckEntry,
+    doc: Document,
+    status: Status,
+    severity: Severity,
+    path: PathKey,
+    message: str,
+    locator: _Locator,
+    item: str | None,
+    evidence: str | None = None,
+) -> Result:
+    pos = doc.sourcemap.position(path) if path else doc.sourcemap.root.position
+    return Result(
+        rule=rule.id, status=status, severity=severity, path=doc.path,
+        line=pos.line, column=pos.column, message=message, document=doc.id,
+        kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
+        pointer=sourcemap.pointer(path), item=item, check=entry.label,
+        references=rule.info.references, evidence=evidence,
+    )
+
+
+class _Locator:
+    """Finds where a for_each item sits in the document (lazily, once per document)."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self._ids: dict[int, PathKey] | None = None
+
+    def item(self, item: Any, each: Compiled) -> tuple[PathKey | None, str]:
+        if isinstance(item, (dict, list)):
+            path = self._by_identity().get(id(item))
+            if path is not None:
+                return path, sourcemap.pointer(path)
+        else:
+            for base in each.paths:
+                found = _find_value(sourcemap.get_path(self.doc.data, base), item, base)
+                if found is not None:
+                    return found, sourcemap.pointer(found)
+        text = item if isinstance(item, str) else json.dumps(item, sort_keys=True, default=str)
+        return None, "=" + text[:80]
+
+    def _by_identity(self) -> dict[int, PathKey]:
+        if self._ids is None:
+            ids: dict[int, PathKey] = {}
+            stack: list[tuple[PathKey, Any]] = [((), self.doc.data)]
+            while stack:
+                path, node = stack.pop()
+                if isinstance(node, dict):
+                    ids.setdefault(id(node), path)
+                    stack.extend((path + (k,), v) for k, v in node.items())
+                elif isinstance(node, list):
+                    ids.setdefault(id(node), path)
+                    stack.extend((path + (i,), v) for i, v in enumerate(node))
+            self._ids = ids
+        return self._ids
+
+
+def _find_value(node: Any, wanted: Any, path: PathKey) -> PathKey | None:
+    if isinstance(node, list):
+        for i, v in enumerate(node):
+            found = _find_value(v, wanted, path + (i,))
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, dict):
+        for k, v in node.items():
+            found = _find_value(v, wanted, path + (k,))
+            if found is not None:
+                return found
+        return None
+    if node == wanted and type(node) is type(wanted):
+        return path
+    return None

@@ -1,0 +1,759 @@
+"""JMESPath compiled once into Python closures, with three-valued logic for absent fields.
+
+jmespath's parser gives the expression tree; this module turns it into closures
+`fn(value, ctx)`. Two reasons to not use jmespath's interpreter:
+
+* SPEC §3: an absent field is *unknown* (Kleene logic, like SQL NULL) and a failing
+  check must name the absent fields it read. :class:`Unknown` carries those paths.
+* Speed: a closure tree skips the interpreter's visitor dispatch on every node.
+
+Departures from JMESPath, all documented in docs/expressions.md: ordering comparisons
+also compare two strings (ISO dates compare correctly as text); projections and filters
+drop unknown values as JMESPath drops null; functions are resolved at compile time, so an
+unknown function or a wrong number of arguments is a configuration error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+
+from vendorpolicy.errors import ConfigError, EvaluationError, EvaluationTimeout
+from vendorpolicy.model import PathKey
+
+Fn = Callable[[Any, "Ctx"], Any]
+
+
+class Unknown:
+    """An absent (or unagreed null) value, with the document paths that were absent."""
+
+    __slots__ = ("paths",)
+
+    def __init__(self, paths: frozenset[PathKey] = frozenset()) -> None:
+        self.paths = paths
+
+    def __or__(self, other: Unknown) -> Unknown:
+        if not other.paths:
+            return self
+        if not self.paths:
+            return other
+        return Unknown(self.paths | other.paths)
+
+    def __bool__(self) -> bool:  # never truthy: a guard against accidental use
+        return False
+
+    def __repr__(self) -> str:
+        return f"Unknown({sorted(map(str, self.paths))})"
+
+
+UNKNOWN = Unknown()
+
+
+class Context:
+    """What cross-document functions see: the bundles and the portfolio (see context.py)."""
+
+    def attestations(self, vendor: str) -> list[dict[str, Any]]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def contracts(self) -> list[dict[str, Any]]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@dataclass
+class Ctx:
+    """The explicit evaluation context: no globals, no `date.today()` deep inside."""
+
+    root: Any
+    as_of: str
+    context: Context
+    base: PathKey = ()
+    item: Any = None
+    deadline: float = float("inf")
+    memo: dict[str, Any] = field(default_factory=dict)
+    nullable: frozenset[str] = frozenset()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise EvaluationTimeout("evaluation exceeded its time budget")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def is_truthy(value: Any) -> bool:
+    """JMESPath truthiness: false, null, "", [] and {} are false; 0 is true."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, (str, list, dict)):
+        return len(value) > 0
+    if isinstance(value, Unknown):
+        return False
+    return True
+
+
+def type_name(value: Any) -> str:
+    """JMESPath type names; an unknown value reads as null to null-aware functions."""
+    if value is None or isinstance(value, Unknown):
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, ExpRef):
+        return "expref"
+    return type(value).__name__
+
+
+def equals(a: Any, b: Any) -> bool:
+    """JMESPath equality: deep, and booleans never equal numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(equals(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(equals(a[k], b[k]) for k in a)
+    return bool(a == b) and type_name(a) == type_name(b)
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+class ExpRef:
+    """`&expr` handed to a function: call it on a value."""
+
+    __slots__ = ("ctx", "fn")
+
+    def __init__(self, fn: Fn, ctx: Ctx) -> None:
+        self.fn = fn
+        self.ctx = ctx
+
+    def __call__(self, value: Any) -> Any:
+        return self.fn(value, self.ctx)
+
+
+# --------------------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function available to expressions.
+
+    `null_aware` functions receive unknown values as None (SPEC §3: `not_null`, `type`);
+    every other function returns unknown as soon as one argument is unknown or null.
+    `needs_ctx` functions get the evaluation context as first argument.
+    `fold` is called at compile time with literal arguments (e.g. `param`), returning the
+    constant value; it may raise ConfigError.
+    """
+
+    name: str
+    impl: Callable[..., Any]
+    min_args: int
+    max_args: int | None
+    null_aware: bool = False
+    needs_ctx: bool = False
+    fold: Callable[..., Any] | None = None
+    doc: str = ""
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A named expression from a policy file's `definitions:`, callable as name() / name(x)."""
+
+    name: str
+    expression: str
+    where: str
+
+
+class Compiler:
+    """Turns expression text into closures, resolving functions and definitions once."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, Function],
+        definitions: Mapping[str, Definition] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.functions = dict(functions)
+        self.params = dict(params or {})
+        self.definitions = dict(definitions or {})
+        self._compiled_defs: dict[str, Fn] = {}
+        self._compiling: set[str] = set()
+        self.params_read: set[str] = set()
+
+    # -- public -----------------------------------------------------------------
+
+    def compile(self, text: str, where: str = "") -> Compiled:
+        """Compile `text`; any problem is a ConfigError naming `where`."""
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError("an expression must be a non-empty string", where)
+        try:
+            tree = jmespath.compile(text).parsed
+        except jexc.ParseError as exc:
+            raise ConfigError(f"invalid JMESPath {text!r}: {_parse_msg(exc)}", where) from None
+        except jexc.JMESPathError as exc:  # pragma: no cover - lexer errors
+            raise ConfigError(f"invalid JMESPath {text!r}: {exc}", where) from None
+        before = set(self.params_read)
+        builder = _Builder(self, where)
+        fn = builder.build(tree, "top")
+        return Compiled(
+            text=text,
+            fn=fn,
+            paths=tuple(builder.paths),
+            params=tuple(sorted(self.params_read - before)),
+            conjuncts=tuple(builder.build(c, "top") for c in _conjuncts(tree)),
+            conjunct_paths=tuple(
+                tuple(_Builder(self, where).collect(c)) for c in _conjuncts(tree)
+            ),
+        )
+
+    def definition(self, name: str, where: str) -> Fn:
+        if name in self._compiled_defs:
+            return self._compiled_defs[name]
+        if name in self._compiling:
+            raise ConfigError(f"definition {name}() refers to itself", where)
+        d = self.definitions[name]
+        self._compiling.add(name)
+        try:
+            compiled = self.compile(d.expression, d.where)
+        finally:
+            self._compiling.discard(name)
+        self._compiled_defs[name] = compiled.fn
+        return compiled.fn
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled expression: the closure plus what it reads (for locations and messages)."""
+
+    text: str
+    fn: Fn
+    paths: tuple[PathKey, ...]
+    params: tuple[str, ...]
+    conjuncts: tuple[Fn, ...]
+    conjunct_paths: tuple[tuple[PathKey, ...], ...]
+
+    def __call__(self, value: Any, ctx: Ctx) -> Any:
+        return self.fn(value, ctx)
+
+
+def _conjuncts(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """Top-level `a && b && c` split into its parts (for pointing at the failing part)."""
+    if tree.get("type") == "and_expression":
+        left, right = tree["children"]
+        return _conjuncts(left) + _conjuncts(right)
+    return [tree]
+
+
+def _parse_msg(exc: jexc.ParseError) -> str:
+    token = getattr(exc, "token_value", None)
+    pos = getattr(exc, "lex_position", None)
+    msg = getattr(exc, "msg", None) or "parse error"
+    if pos is not None:
+        return f"{msg} at column {int(pos) + 1} (near {token!r})"
+    return str(msg)
+
+
+# --------------------------------------------------------------------------- builder
+
+
+class _Builder:
+    """One expression's tree -> closures. `scope` is "top" (the evaluated node),
+    "root" (under root()) or "elem" (inside projections, filters and exprefs)."""
+
+    def __init__(self, compiler: Compiler, where: str) -> None:
+        self.c = compiler
+        self.where = where
+        self.paths: list[PathKey] = []
+
+    def collect(self, tree: dict[str, Any]) -> list[PathKey]:
+        self.build(tree, "top")
+        return self.paths
+
+    def build(self, node: dict[str, Any], scope: str) -> Fn:
+        kind = node["type"]
+        method = getattr(self, "_" + kind, None)
+        if method is None:
+            raise ConfigError(f"unsupported JMESPath construct {kind!r}", self.where)
+        fn: Fn = method(node, scope)
+        return fn
+
+    # -- paths ---------------------------------------------------------------------
+
+    def _field_chain(self, node: dict[str, Any]) -> tuple[str, ...] | None:
+        """`a.b.c` as a tuple of names when the subexpression is only fields."""
+        if node["type"] == "field":
+            return (node["value"],)
+        if node["type"] == "subexpression":
+            out: list[str] = []
+            for child in node["children"]:
+                chain = self._field_chain(child)
+                if chain is None:
+                    return None
+                out.extend(chain)
+            return tuple(out)
+        return None
+
+    def _access(self, names: tuple[str, ...], scope: str, rooted: bool = False) -> Fn:
+        """Field access with absent -> Unknown(path) and unagreed null -> Unknown(path)."""
+        if scope == "top" or rooted:
+            self.paths.append(names)
+        nullable = self.c_nullable_key(names)
+        track = scope == "top" or rooted
+
+        def access(value: Any, ctx: Ctx) -> Any:
+            if isinstance(value, Unknown):
+                return value
+            for i, name in enumerate(names):
+                if type(value) is not dict:
+                    return None
+                if name not in value:
+                    if not track:
+                        return UNKNOWN
+                    return Unknown(frozenset({(ctx.base if not rooted else ()) + names}))
+                value = value[name]
+                if value is None:
+                    if i == len(names) - 1 and nullable in ctx.nullable:
+                        return None
+                    if not track:
+                        return UNKNOWN
+                    return Unknown(frozenset({(ctx.base if not rooted else ()) + names[: i + 1]}))
+            return value
+
+        return access
+
+    @staticmethod
+    def c_nullable_key(names: tuple[str, ...]) -> str:
+        return ".".join(names)
+
+    # -- node types ------------------------------------------------------------------
+
+    def _field(self, node: dict[str, Any], scope: str) -> Fn:
+        name = node["value"]
+        if name in ("null", "true", "false"):
+            raise ConfigError(
+                f"bare {name} is a field name in JMESPath; write the literal as `{name}` "
+                "(in backticks)",
+                self.where,
+            )
+        return self._access((name,), scope)
+
+    def _subexpression(self, node: dict[str, Any], scope: str) -> Fn:
+        chain = self._field_chain(node)
+        if chain is not None:
+            return self._access(chain, scope)
+        left_node, right_node = node["children"]
+        # root().a.b: a document-rooted path
+        if _is_call(left_node, "root") and self._field_chain(right_node) is not None:
+            names = self._field_chain(right_node)
+            assert names is not None
+            acc = self._access(names, scope, rooted=True)
+            return lambda v, ctx: acc(ctx.root, ctx)
+        left = self.build(left_node, scope)
+        right = self.build(right_node, "elem" if scope == "top" else scope)
+
+        def sub(value: Any, ctx: Ctx) -> Any:
+            got = left(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            if got is None:
+                return None
+            return right(got, ctx)
+
+        return sub
+
+    def _identity(self, node: dict[str, Any], scope: str) -> Fn:
+        return _ident
+
+    _current = _identity
+
+    def _literal(self, node: dict[str, Any], scope: str) -> Fn:
+        value = node["value"]
+        return lambda v, ctx: value
+
+    def _index(self, node: dict[str, Any], scope: str) -> Fn:
+        idx = node["value"]
+
+        def index(value: Any, ctx: Ctx) -> Any:
+            if isinstance(value, Unknown):
+                return value
+            if type(value) is not list:
+                return None
+            try:
+                return value[idx]
+            except IndexError:
+                return None
+
+        return index
+
+    def _index_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], "elem")
+
+        def index_expr(value: Any, ctx: Ctx) -> Any:
+            got = left(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            return right(got, ctx)
+
+        return index_expr
+
+    def _slice(self, node: dict[str, Any], scope: str) -> Fn:
+        start, stop, step = node["children"]
+        if step == 0:
+            raise ConfigError("slice step cannot be 0", self.where)
+        s = slice(start, stop, step)
+
+        def slicer(value: Any, ctx: Ctx) -> Any:
+            if isinstance(value, Unknown):
+                return value
+            if type(value) is not list:
+                return None
+            return value[s]
+
+        return slicer
+
+    def _projection(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], "elem")
+        return _project(left, right)
+
+    def _value_projection(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], "elem")
+
+        def values(value: Any, ctx: Ctx) -> Any:
+            got = left(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            if type(got) is not dict:
+                return None
+            return [r for r in (right(x, ctx) for x in got.values()) if _kept(r)]
+
+        return values
+
+    def _flatten(self, node: dict[str, Any], scope: str) -> Fn:
+        inner = self.build(node["children"][0], scope)
+
+        def flatten(value: Any, ctx: Ctx) -> Any:
+            got = inner(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            if type(got) is not list:
+                return None
+            out: list[Any] = []
+            for x in got:
+                if type(x) is list:
+                    out.extend(x)
+                elif _kept(x):
+                    out.append(x)
+            return out
+
+        return flatten
+
+    def _filter_projection(self, node: dict[str, Any], scope: str) -> Fn:
+        left_node, right_node, cond_node = node["children"]
+        left = self.build(left_node, scope)
+        right = self.build(right_node, "elem")
+        cond = self.build(cond_node, "elem")
+
+        def filt(value: Any, ctx: Ctx) -> Any:
+            got = left(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            if type(got) is not list:
+                return None
+            ctx.check_time()
+            out = []
+            for x in got:
+                if is_truthy(cond(x, ctx)):
+                    r = right(x, ctx)
+                    if _kept(r):
+                        out.append(r)
+            return out
+
+        return filt
+
+    def _comparator(self, node: dict[str, Any], scope: str) -> Fn:
+        op = node["value"]
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], scope)
+        compare = _COMPARATORS[op]
+
+        def comparator(value: Any, ctx: Ctx) -> Any:
+            a = left(value, ctx)
+            b = right(value, ctx)
+            if isinstance(a, Unknown):
+                return a | b if isinstance(b, Unknown) else a
+            if isinstance(b, Unknown):
+                return b
+            return compare(a, b)
+
+        return comparator
+
+    def _or_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], scope)
+
+        def or_(value: Any, ctx: Ctx) -> Any:
+            a = left(value, ctx)
+            if is_truthy(a):
+                return a
+            b = right(value, ctx)
+            if is_truthy(b):
+                return b
+            if isinstance(a, Unknown):
+                return a | b if isinstance(b, Unknown) else a
+            return b
+
+        return or_
+
+    def _and_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], scope)
+
+        def and_(value: Any, ctx: Ctx) -> Any:
+            a = left(value, ctx)
+            if isinstance(a, Unknown):
+                b = right(value, ctx)
+                if not isinstance(b, Unknown) and not is_truthy(b):
+                    return b
+                return a | b if isinstance(b, Unknown) else a
+            if not is_truthy(a):
+                return a
+            return right(value, ctx)
+
+        return and_
+
+    def _not_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        inner = self.build(node["children"][0], scope)
+
+        def not_(value: Any, ctx: Ctx) -> Any:
+            got = inner(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            return not is_truthy(got)
+
+        return not_
+
+    def _pipe(self, node: dict[str, Any], scope: str) -> Fn:
+        left = self.build(node["children"][0], scope)
+        right = self.build(node["children"][1], "elem")
+
+        def pipe(value: Any, ctx: Ctx) -> Any:
+            got = left(value, ctx)
+            if isinstance(got, Unknown):
+                return got
+            return right(got, ctx)
+
+        return pipe
+
+    def _multi_select_list(self, node: dict[str, Any], scope: str) -> Fn:
+        parts = [self.build(c, scope) for c in node["children"]]
+
+        def multi_list(value: Any, ctx: Ctx) -> Any:
+            if value is None:
+                return None
+            return [_plain(p(value, ctx)) for p in parts]
+
+        return multi_list
+
+    def _multi_select_dict(self, node: dict[str, Any], scope: str) -> Fn:
+        parts = [(c["value"], self.build(c["children"][0], scope)) for c in node["children"]]
+
+        def multi_dict(value: Any, ctx: Ctx) -> Any:
+            if value is None:
+                return None
+            return {k: _plain(p(value, ctx)) for k, p in parts}
+
+        return multi_dict
+
+    def _expref(self, node: dict[str, Any], scope: str) -> Fn:
+        inner = self.build(node["children"][0], "elem")
+        return lambda v, ctx: ExpRef(inner, ctx)
+
+    def _function_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        name = node["value"]
+        args_nodes = node["children"]
+        if name in self.c.definitions:
+            return self._definition_call(name, args_nodes, scope)
+        spec = self.c.functions.get(name)
+        if spec is None:
+            known = ", ".join(sorted(set(self.c.functions) | set(self.c.definitions)))
+            raise ConfigError(f"unknown function {name}(); known functions: {known}", self.where)
+        n = len(args_nodes)
+        if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
+            want = (
+                str(spec.min_args)
+                if spec.max_args == spec.min_args
+                else f"{spec.min_args} or more"
+                if spec.max_args is None
+                else f"{spec.min_args} to {spec.max_args}"
+            )
+            raise ConfigError(
+                f"{name}() takes {want} argument(s), {n} given ({spec.signature or name})",
+                self.where,
+            )
+        if spec.fold is not None:
+            if not all(a["type"] == "literal" for a in args_nodes):
+                raise ConfigError(f"{name}() takes literal arguments, e.g. {name}('x')", self.where)
+            try:
+                value = spec.fold(self.c, *[a["value"] for a in args_nodes])
+            except ConfigError as exc:
+                raise ConfigError(exc.message, exc.where or self.where) from None
+            return lambda v, ctx: value
+        args = [self.build(a, scope) for a in args_nodes]
+        impl = spec.impl
+        if spec.needs_ctx:
+            return _call_ctx(name, impl, args, spec.null_aware)
+        return _call(name, impl, args, spec.null_aware)
+
+    def _definition_call(self, name: str, args_nodes: list[dict[str, Any]], scope: str) -> Fn:
+        if len(args_nodes) > 1:
+            raise ConfigError(f"definition {name}() takes 0 or 1 argument", self.where)
+        body = self.c.definition(name, self.where)
+        if not args_nodes:
+
+            def defined(value: Any, ctx: Ctx) -> Any:
+                memo = ctx.memo
+                if name in memo:
+                    return memo[name]
+                saved, ctx.base = ctx.base, ()
+                try:
+                    result = body(ctx.root, ctx)
+                finally:
+                    ctx.base = saved
+                memo[name] = result
+                return result
+
+            return defined
+        arg = self.build(args_nodes[0], scope)
+
+        def defined_on(value: Any, ctx: Ctx) -> Any:
+            target = arg(value, ctx)
+            if isinstance(target, Unknown):
+                return target
+            saved, ctx.base = ctx.base, ()
+            try:
+                result = body(target, ctx)
+            finally:
+                ctx.base = saved
+            if isinstance(result, Unknown):
+                return UNKNOWN if target is not ctx.root else result
+            return result
+
+        return defined_on
+
+
+def _is_call(node: dict[str, Any], name: str) -> bool:
+    return node["type"] == "function_expression" and node["value"] == name and not node["children"]
+
+
+def _ident(value: Any, ctx: Ctx) -> Any:
+    return value
+
+
+def _kept(value: Any) -> bool:
+    return value is not None and not isinstance(value, Unknown)
+
+
+def _plain(value: Any) -> Any:
+    return None if isinstance(value, Unknown) else value
+
+
+def _project(left: Fn, right: Fn) -> Fn:
+    def projection(value: Any, ctx: Ctx) -> Any:
+        got = left(value, ctx)
+        if isinstance(got, Unknown):
+            return got
+        if type(got) is not list:
+            return None
+        ctx.check_time()
+        return [r for r in (right(x, ctx) for x in got) if _kept(r)]
+
+    return projection
+
+
+def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    def compare(a: Any, b: Any) -> Any:
+        if (_number(a) and _number(b)) or (type(a) is str and type(b) is str):
+            return op(a, b)
+        return None
+
+    return compare
+
+
+_COMPARATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": equals,
+    "ne": lambda a, b: not equals(a, b),
+    "lt": _ordered(lambda a, b: a < b),
+    "lte": _ordered(lambda a, b: a <= b),
+    "gt": _ordered(lambda a, b: a > b),
+    "gte": _ordered(lambda a, b: a >= b),
+}
+
+
+def _unknown_args(values: Iterable[Any]) -> Unknown | None:
+    found: Unknown | None = None
+    for v in values:
+        if v is None:
+            found = found or UNKNOWN
+        elif isinstance(v, Unknown):
+            found = v if found is None else found | v
+    return found
+
+
+def _call(name: str, impl: Callable[..., Any], args: list[Fn], null_aware: bool) -> Fn:
+    def call(value: Any, ctx: Ctx) -> Any:
+        vals = [a(value, ctx) for a in args]
+        if null_aware:
+            vals = [None if isinstance(v, Unknown) else v for v in vals]
+        else:
+            unknown = _unknown_args(vals)
+            if unknown is not None:
+                return unknown
+        return _invoke(name, impl, vals)
+
+    return call
+
+
+def _call_ctx(name: str, impl: Callable[..., Any], args: list[Fn], null_aware: bool) -> Fn:
+    def call(value: Any, ctx: Ctx) -> Any:
+        vals = [a(value, ctx) for a in args]
+        if null_aware:
+            vals = [None if isinstance(v, Unknown) else v for v in vals]
+        else:
+            unknown = _unknown_args(vals)
+            if unknown is not None:
+                return unknown
+        return _invoke(name, impl, [ctx, *vals])
+
+    return call
+
+
+def _invoke(name: str, impl: Callable[..., Any], vals: list[Any]) -> Any:
+    try:
+        return impl(*vals)
+    except EvaluationError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError, ZeroDivisionError) as exc:
+        raise EvaluationError(f"{name}(): {exc}") from None
+
+
+def truthy_result(value: Any) -> bool | None:
+    """A check's verdict: True pass, False fail, None unknown (fails naming absent fields)."""
+    if isinstance(value, Unknown):
+        return None
+    return is_truthy(value)

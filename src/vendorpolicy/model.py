@@ -1,0 +1,213 @@
+"""Immutable value types shared by every stage: positions, severities, results, the report.
+
+Results are flat records (like flake8's Violation) so reporters stay pure functions
+of a finished :class:`Report`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+PathKey = tuple[str | int, ...]
+"""A path into a document: mapping keys and list indices, e.g. ("services", 2, "id")."""
+
+
+class Severity(str, enum.Enum):
+    """Rule severities, ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r}; expected one of {choices}") from None
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Status(str, enum.Enum):
+    """The outcome of one rule on one document (or item)."""
+
+    PASS = "pass"  # noqa: S105 - not a password
+    FAIL = "fail"
+    WAIVED = "waived"
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"
+
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+# Reserved rule ids for findings produced outside policy rules.
+VP_YAML = "VP-YAML"
+VP_SCHEMA = "VP-SCHEMA"
+VP_WAIVER = "VP-WAIVER"
+RESERVED_RULE_IDS = frozenset({VP_YAML, VP_SCHEMA, VP_WAIVER})
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and column in a source file."""
+
+    line: int = 1
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class WaiverRef:
+    """The waiver that turned a failure into `waived` (what auditors need to see)."""
+
+    id: str
+    approved_by: str
+    approved_on: str
+    expires: str
+    justification: str
+    path: str
+    ticket: str | None = None
+    risk: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "approved_by": self.approved_by,
+            "approved_on": self.approved_on,
+            "expires": self.expires,
+            "justification": self.justification,
+            "ticket": self.ticket,
+            "risk": self.risk,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """One rule outcome on one document, item or check entry.
+
+    `pointer` is the JSON pointer of the node the result is about ("" = the document);
+    `item` is the pointer of the for_each item for per-item results (part of the identity),
+    `check` the 1-based index of a list check entry when the rule has several.
+    """
+
+    rule: str
+    status: Status
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    document: str | None = None
+    kind: str | None = None
+    vendor: str | None = None
+    title: str = ""
+    pointer: str = ""
+    item: str | None = None
+    check: str | None = None
+    references: tuple[str, ...] = ()
+    evidence: str | None = None
+    waiver: WaiverRef | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.path, self.line, self.column, self.rule, self.item or "", self.check or "")
+
+    @property
+    def case_name(self) -> str:
+        """Stable, unique-per-document test-case name: rule id, title, item, check entry."""
+        name = f"{self.rule} {self.title}".strip()
+        if self.item is not None:
+            name += f" [{self.item or '/'}]"
+        if self.check is not None:
+            name += f" ({self.check})"
+        return name
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What reports say about each document that was read."""
+
+    path: str
+    kind: str | None
+    id: str | None
+    vendor: str | None
+    sha256: str
+    index: int = 0  # position of the document inside a multi-document file
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's documentation, as reports and `explain` present it."""
+
+    id: str
+    title: str
+    severity: Severity
+    description: str = ""
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    policy: str = ""
+    source: str = ""
+    tags: tuple[str, ...] = ()
+    conditional_severity: bool = False
+    params: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything an auditor needs to reproduce a run later."""
+
+    tool_version: str
+    as_of: str
+    policy_digest: str
+    params: dict[str, Any]
+    command: tuple[str, ...]
+    fail_on: Severity
+    policy_files: tuple[tuple[str, str], ...] = ()  # (name, sha256)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The finished run: input to every reporter."""
+
+    evidence: Evidence
+    documents: tuple[DocumentInfo, ...]
+    results: tuple[Result, ...]
+    rules: tuple[RuleInfo, ...]
+    exit_code: int = 0
+    summary: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> str:
+        return self.evidence.as_of
+
+    @property
+    def policy_digest(self) -> str:
+        return self.evidence.policy_digest
+
+
+def summarise(results: tuple[Result, ...] | list[Result], documents: int) -> dict[str, int]:
+    """Counts by status, in the JSON report's documented key order."""
+    counts = {"documents": documents}
+    counts.update({s.value: 0 for s in Status})
+    for r in results:
+        counts[r.status.value] += 1
+    return counts
+
+
+def failing(result: Result, fail_on: Severity) -> bool:
+    """Whether a result makes the run fail: errors always do (fail closed)."""
+    if result.status is Status.ERROR:
+        return True
+    return result.status is Status.FAIL and result.severity.rank >= fail_on.rank

@@ -1,0 +1,67 @@
+"""The JSON report: the shape documented in docs/json-report.md (a public interface)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vendorpolicy.model import Report, Result
+from vendorpolicy.reporters import RenderOptions
+
+SCHEMA_VERSION = 1
+
+
+def result_dict(r: Result) -> dict[str, Any]:
+    return {
+        "rule": r.rule,
+        "title": r.title,
+        "status": r.status.value,
+        "severity": r.severity.value,
+        "path": r.path,
+        "document": r.document,
+        "kind": r.kind,
+        "vendor": r.vendor,
+        "line": r.line,
+        "column": r.column,
+        "pointer": r.pointer,
+        "item": r.item,
+        "check": r.check,
+        "message": r.message,
+        "evidence": r.evidence,
+        "references": list(r.references),
+        "waiver": r.waiver.as_dict() if r.waiver else None,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    ev = report.evidence
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "vendorpolicy", "version": ev.tool_version},
+        "as_of": ev.as_of,
+        "policy_digest": ev.policy_digest,
+        "fail_on": ev.fail_on.value,
+        "exit_code": report.exit_code,
+        "summary": dict(report.summary),
+        "evidence": {
+            "command": list(ev.command),
+            "params": ev.params,
+            "policy_files": [{"path": p, "sha256": s} for p, s in ev.policy_files],
+        },
+        "documents": [
+            {
+                "path": d.path,
+                "index": d.index,
+                "kind": d.kind,
+                "id": d.id,
+                "vendor": d.vendor,
+                "sha256": d.sha256,
+            }
+            for d in report.documents
+        ],
+        "results": [result_dict(r) for r in report.results],
+    }
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

@@ -1,0 +1,10 @@
+"""Placeholder: the markdown reporter lands with the reports work."""
+
+from __future__ import annotations
+
+from vendorpolicy.model import Report
+from vendorpolicy.reporters import RenderOptions
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    raise NotImplementedError("markdown")

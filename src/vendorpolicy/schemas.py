@@ -1,0 +1,249 @@
+"""Packaged JSON Schemas (draft 2020-12): one cached validator per kind -> VP-SCHEMA problems.
+
+`jsonschema` is the reference for every message. Each violation becomes one problem at
+the offending node (an unknown key at the key, a missing required key at its parent) with
+a message a contract owner can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from vendorpolicy import resources, sourcemap
+from vendorpolicy.loader import YAML11_BOOLEANS, Document, Problem
+from vendorpolicy.model import VP_SCHEMA, PathKey
+
+SCHEMA_FILES = {
+    "Contract": "contract.schema.json",
+    "Attestation": "attestation.schema.json",
+    "Waiver": "waiver.schema.json",
+    "Policy": "policy.schema.json",
+    "Config": "config.schema.json",
+}
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    path = resources.data_dir("schemas") / name
+    with path.open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def schema_for(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a kind (what `vendorpolicy schema KIND` prints)."""
+    return load_schema(SCHEMA_FILES[kind])
+
+
+@cache
+def _registry() -> Registry:
+    registry: Registry = Registry()
+    for path in sorted(Path(resources.data_dir("schemas")).glob("*.json")):
+        contents = load_schema(path.name)
+        resource = Resource.from_contents(contents, default_specification=DRAFT202012)
+        registry = registry.with_resource(path.name, resource)
+    return registry.crawl()
+
+
+@cache
+def nullable_paths(kind: str) -> frozenset[str]:
+    """Dotted paths whose null has a meaning (`x-null-means`), e.g. audit.max_per_year."""
+    found: set[str] = set()
+    resolver = _registry().resolver()
+
+    def visit(node: Any, path: tuple[str, ...], depth: int) -> None:
+        if depth > 12 or not isinstance(node, dict):
+            return
+        if "$ref" in node and not node["$ref"].startswith("common."):
+            ref = node["$ref"]
+            base = SCHEMA_FILES[kind] if ref.startswith("#") else ""
+            visit(resolver.lookup(base + ref).contents, path, depth + 1)
+        if "x-null-means" in node and path:
+            found.add(".".join(path))
+        for key, sub in (node.get("properties") or {}).items():
+            visit(sub, (*path, key), depth + 1)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(keyword) or []:
+                visit(sub, path, depth + 1)
+
+    if kind in SCHEMA_FILES:
+        visit(schema_for(kind), (), 0)
+    return frozenset(found)
+
+
+class SchemaSet:
+    """One compiled validator per kind."""
+
+    def __init__(self) -> None:
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @classmethod
+    @cache
+    def default(cls) -> SchemaSet:
+        return cls()
+
+    def validator(self, kind: str) -> Draft202012Validator:
+        v = self._validators.get(kind)
+        if v is None:
+            v = Draft202012Validator(
+                schema_for(kind),
+                registry=_registry(),
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            self._validators[kind] = v
+        return v
+
+    def validate(self, doc: Document) -> list[Problem]:
+        """VP-SCHEMA problems of a document whose envelope is sound."""
+        kind = doc.kind
+        if kind not in SCHEMA_FILES or doc.problems:
+            return []
+        return self.validate_data(doc.data, kind, doc.sourcemap)
+
+    def validate_data(
+        self, data: Any, kind: str, smap: sourcemap.SourceMap | None = None
+    ) -> list[Problem]:
+        problems = [
+            _problem(err, smap)
+            for err in _flatten(self.validator(kind).iter_errors(data))
+        ]
+        unique = {(p.line, p.column, p.message): p for p in problems}
+        return sorted(unique.values(), key=lambda p: (p.line, p.column, p.message))
+
+
+def _flatten(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:
+    """anyOf/oneOf give one error with sub-errors: keep the most specific when it is clear."""
+    for err in errors:
+        if err.validator in ("anyOf", "oneOf") and err.context:
+            deepest = max(err.context, key=lambda e: len(e.absolute_path))
+            if len(deepest.absolute_path) > len(err.absolute_path):
+                yield deepest
+                continue
+        yield err
+
+
+def _path(err: ValidationError) -> PathKey:
+    return tuple(err.absolute_path)
+
+
+def _where(path: PathKey) -> str:
+    return sourcemap.dotted(path) or "document"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _problem(err: ValidationError, smap: sourcemap.SourceMap | None) -> Problem:
+    path = _path(err)
+    message, at = _message(err, path)
+    pos = smap.position(at) if smap is not None else None
+    return Problem(
+        VP_SCHEMA,
+        message,
+        pos.line if pos else 1,
+        pos.column if pos else 1,
+        sourcemap.pointer(at),
+        evidence=None if err.validator in ("required", "additionalProperties") else _show(
+            err.instance
+        ),
+    )
+
+
+def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
+    v = err.validator
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    value = err.instance
+    where = _where(path)
+    if v == "required":
+        missing = str(err.message).split("'")[1] if "'" in err.message else err.message
+        return f"{where}: required field {missing!r} is missing; add it", path
+    if v == "additionalProperties":
+        extras = sorted(set(value) - set(schema.get("properties", {}))) if isinstance(
+            value, dict
+        ) else []
+        extras = [e for e in extras if not e.startswith("x-")] or extras
+        key = extras[0] if extras else "?"
+        close = difflib.get_close_matches(key, list(schema.get("properties", {})), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return (
+            f"{_where((*path, key))}: unknown field {key!r}{hint}; unknown fields are errors "
+            "so a typo never disables a rule (prefix private keys with x-)",
+            (*path, key),
+        )
+    if v == "type":
+        want = schema.get("type")
+        wanted = " or ".join(want) if isinstance(want, list) else str(want)
+        hint = ""
+        if isinstance(value, bool) and "string" in str(want):
+            hint = (
+                " (YAML 1.1 tools read NO, yes, off as booleans; write text in quotes, "
+                'e.g. "NO")'
+            )
+        elif isinstance(value, (int, float)) and "string" in str(want):
+            hint = f' (quote it: "{value}", so codes and versions keep their exact digits)'
+        return f"{where}: {_show(value)} is {_article(value)}, expected {wanted}{hint}", path
+    if v == "enum":
+        options = schema.get("enum", [])
+        title = schema.get("title")
+        if len(options) > 12:
+            close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if value == "UK":
+                hint = " (the ISO code of the United Kingdom is 'GB')"
+            if value == "EL":
+                hint = " (the ISO code of Greece is 'GR')"
+            what = title or "allowed value"
+            return f"{where}: {_show(value)} is not a valid {what}{hint}", path
+        listed = ", ".join(_show(o) for o in options)
+        if isinstance(value, bool) and any(str(o) in YAML11_BOOLEANS for o in options):
+            listed += " (quote the value)"
+        return f"{where}: {_show(value)} is not one of {listed}", path
+    if v == "const":
+        return f"{where}: must be {_show(schema.get('const'))}, found {_show(value)}", path
+    if v == "format":
+        fmt = schema.get("format")
+        if fmt == "date":
+            return f"{where}: {_show(value)} is not a valid date (YYYY-MM-DD)", path
+        return f"{where}: {_show(value)} is not a valid {fmt}", path
+    if v == "pattern":
+        desc = schema.get("title") or f"the pattern {schema.get('pattern')}"
+        return f"{where}: {_show(value)} does not match {desc}", path
+    if v == "minItems":
+        n = schema.get("minItems")
+        return f"{where}: needs at least {n} item{'s' if n != 1 else ''}", path
+    if v == "uniqueItems":
+        return f"{where}: lists the same value twice; each value may appear once", path
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        return f"{where}: {err.message}", path
+    if v == "minLength":
+        return f"{where}: must not be empty", path
+    if v in ("anyOf", "oneOf"):
+        desc = schema.get("description", "")
+        return f"{where}: {_show(value)} is not valid here{': ' + desc if desc else ''}", path
+    return f"{where}: {err.message}", path
+
+
+def _article(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
