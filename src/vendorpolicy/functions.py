@@ -77,6 +77,20 @@ def _fn_add_months(date: Any, months: Any) -> str:
     return add_months(parse_date(date), int(n)).isoformat()
 
 
+def _fn_months_before(date: Any, months: Any) -> str:
+    n = _num(months)
+    if n != int(n):
+        raise ValueError(f"months must be a whole number, got {n}")
+    return add_months(parse_date(date), -int(n)).isoformat()
+
+
+def _fn_days_before(date: Any, days: Any) -> str:
+    n = _num(days)
+    if n != int(n):
+        raise ValueError(f"days must be a whole number, got {n}")
+    return (parse_date(date) - dt.timedelta(days=int(n))).isoformat()
+
+
 def _fn_add_days(date: Any, days: Any) -> str:
     n = _num(days)
     if n != int(n):
@@ -566,6 +580,14 @@ FUNCTIONS: dict[str, Function] = {
             "Date plus n calendar months (n may be negative), clamped to the month's end.",
         ),
         _f("add_days", _fn_add_days, (2, 2), "add_days(date, n)", "Date plus n days."),
+        _f(
+            "months_before",
+            _fn_months_before,
+            (2, 2),
+            "months_before(date, n)",
+            "Date minus n calendar months, clamped to the month's end (the catalogue's mb(d, n)).",
+        ),
+        _f("days_before", _fn_days_before, (2, 2), "days_before(date, n)", "Date minus n days."),
         _f("subset", _fn_subset, (2, 2), "subset(a, b)", "Every item of a is in b."),
         _f("difference", _fn_difference, (2, 2), "difference(a, b)", "Items of a not in b."),
         _f("intersection", _fn_intersection, (2, 2), "intersection(a, b)", "Items in both."),

@@ -22,6 +22,7 @@ from vendorpolicy.errors import ConfigError, UsageError
 from vendorpolicy.expr import Compiled, Compiler, Definition
 from vendorpolicy.model import RESERVED_RULE_IDS, PathKey, RuleInfo, Severity
 
+ANY = "*"  # a parameter value meaning "any" (e.g. allowed_countries.public)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 
 
@@ -216,6 +217,8 @@ def _merge(base: Any, override: Any) -> Any:
 def _type_ok(default: Any, value: Any) -> bool:
     if default is None or value is None:
         return True
+    if ANY in (default, value) and {type(default), type(value)} <= {str, list}:
+        return True  # "*" (any) and an explicit list are interchangeable
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
     if isinstance(default, (int, float)):
@@ -250,7 +253,9 @@ def parse_cli_param(text: str, defaults: Mapping[str, Any]) -> tuple[list[str], 
     default: Any = defaults
     for k in keys:
         default = default.get(k) if isinstance(default, dict) else None
-    if isinstance(default, str):
+    if raw.strip() == ANY:
+        return keys, ANY
+    if isinstance(default, str) and default != ANY:
         return keys, raw
     loaded = loader.load_bytes("--param", f"v: {raw}\n".encode())
     if loaded.problems or not loaded.documents or loaded.documents[0].data is None:
