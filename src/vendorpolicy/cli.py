@@ -227,6 +227,36 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None,
     click.echo(explain_rule(ps, rule_id), nl=False)
 
 
+@cli.command(name="test")
+@click.argument("policy_dir", required=False, type=click.Path())
+@click.option("--tests", "tests", multiple=True, type=click.Path(),
+              help="Test files or directories (default: POLICY_DIR/tests).")
+@click.option("--require-coverage", is_flag=True,
+              help="Fail unless every rule has pass and fail cases (and n/a when conditional).")
+@click.option("--quiet", "-q", is_flag=True, help="Only failures and the verdict.")
+def test_cmd(policy_dir: str | None, tests: tuple[str, ...], require_coverage: bool,
+             quiet: bool) -> None:
+    """Run policy unit tests (fixtures + expected statuses)."""
+    from vendorpolicy.policy import default_policy_dirs
+    from vendorpolicy.policytest import coverage_table, run_tests
+
+    dirs = [Path(policy_dir)] if policy_dir else default_policy_dirs()
+    run = run_tests(dirs, [Path(t) for t in tests])
+    for line in run.failures:
+        click.echo(f"FAIL {line}")
+    if not quiet:
+        click.echo(coverage_table(run))
+    gaps = run.coverage_gaps() if require_coverage else []
+    for gap in gaps:
+        click.echo(f"COVERAGE {gap}")
+    ok = not run.failures and not gaps
+    click.echo(
+        f"{'passed' if ok else 'FAILED'}: {run.cases} case(s), {run.expectations} expectation(s), "
+        f"{len(run.failures)} failed" + (f", {len(gaps)} coverage gap(s)" if gaps else "")
+    )
+    raise SystemExit(0 if ok else 1)
+
+
 @cli.command()
 @click.argument("kind", type=click.Choice(["Contract", "Attestation", "Waiver", "Policy", "Config"],
                                           case_sensitive=False))

@@ -103,7 +103,12 @@ def policy_files(dirs: Iterable[Path]) -> list[Path]:
             rel = p.relative_to(d).parts
             if any(part.startswith(".") or part == "tests" for part in rel[:-1]):
                 continue
-            if p.suffix in (".yaml", ".yml") and p.is_file() and not p.name.startswith("."):
+            if (
+                p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                and not p.name.startswith(".")
+                and not p.name.endswith((".test.yaml", ".test.yml"))
+            ):
                 found.append(p)
     return found
 
