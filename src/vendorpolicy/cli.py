@@ -55,8 +55,9 @@ def _outputs(specs: Sequence[str], config: Config) -> list[tuple[str, Path]]:
     return out
 
 
-def _emit(report: Report, fmt: str, outputs: list[tuple[str, Path]], opts: RenderOptions,
-          quiet: bool) -> None:
+def _emit(
+    report: Report, fmt: str, outputs: list[tuple[str, Path]], opts: RenderOptions, quiet: bool
+) -> None:
     file_opts = RenderOptions(color=False, junit_family=opts.junit_family)
     for f, path in outputs:
         output.write_atomic(path, reporters.get(f).render(report, file_opts))
@@ -90,20 +91,47 @@ def cli() -> None:
 def _common_check_options(func: Any) -> Any:
     options = [
         click.argument("paths", nargs=-1, type=click.Path()),
-        click.option("--config", "config_path", type=click.Path(), help="Config file "
-                     "(default: .vendorpolicy.yaml found upwards)."),
-        click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                     help="Report format on stdout (default: text)."),
-        click.option("--output", "outputs", multiple=True, metavar="FMT=PATH",
-                     help="Also write a report file (repeatable), written atomically."),
-        click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-                     help="Lowest severity that fails the run (default: low)."),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(),
+            help="Config file (default: .vendorpolicy.yaml found upwards).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=None,
+            help="Report format on stdout (default: text).",
+        ),
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            metavar="FMT=PATH",
+            help="Also write a report file (repeatable), written atomically.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default=None,
+            help="Lowest severity that fails the run (default: low).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="Print nothing on stdout."),
         click.option("--color/--no-color", default=None, help="Colour (default: on a TTY)."),
-        click.option("--junit-family", type=click.Choice(["junit10", "rich"]), default=None,
-                     help="junit10 validates against the Jenkins schema; rich adds file/line."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-                     help="Worker processes (default: number of CPUs)."),
+        click.option(
+            "--junit-family",
+            type=click.Choice(["junit10", "rich"]),
+            default=None,
+            help="junit10 validates against the Jenkins schema; rich adds file/line.",
+        ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Worker processes (default: number of CPUs).",
+        ),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -112,19 +140,44 @@ def _common_check_options(func: Any) -> Any:
 
 @cli.command()
 @_common_check_options
-@click.option("--policies", multiple=True, type=click.Path(),
-              help="Policy directory (repeatable; default: the built-in pack).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Override a policy parameter (typed like its default).")
-@click.option("--as-of", default=None, metavar="DATE",
-              help="Evaluation date YYYY-MM-DD (default: today, UTC).")
-@click.option("--policy-digest", default=None, metavar="sha256:…",
-              help="Fail (exit 2) unless the policies and parameters hash to this digest.")
+@click.option(
+    "--policies",
+    multiple=True,
+    type=click.Path(),
+    help="Policy directory (repeatable; default: the built-in pack).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a policy parameter (typed like its default).",
+)
+@click.option(
+    "--as-of",
+    default=None,
+    metavar="DATE",
+    help="Evaluation date YYYY-MM-DD (default: today, UTC).",
+)
+@click.option(
+    "--policy-digest",
+    default=None,
+    metavar="sha256:…",
+    help="Fail (exit 2) unless the policies and parameters hash to this digest.",
+)
 @click.option("--no-waivers", is_flag=True, help="Ignore every waiver.")
-@click.option("--waiver-path", "waiver_paths", multiple=True, metavar="GLOB",
-              help="Honour only waivers whose path matches (repeatable).")
-@click.option("--hook", is_flag=True,
-              help="pre-commit mode: one line per finding, no report files, uses the cache.")
+@click.option(
+    "--waiver-path",
+    "waiver_paths",
+    multiple=True,
+    metavar="GLOB",
+    help="Honour only waivers whose path matches (repeatable).",
+)
+@click.option(
+    "--hook",
+    is_flag=True,
+    help="pre-commit mode: one line per finding, no report files, uses the cache.",
+)
 @click.option("--no-cache", is_flag=True, help="Do not use or update the context cache.")
 def check(**kw: Any) -> None:
     """Validate documents and evaluate the policy rules (the main job)."""
@@ -135,8 +188,16 @@ def check(**kw: Any) -> None:
 @_common_check_options
 def validate(**kw: Any) -> None:
     """Check YAML and JSON Schema only (no policy rules)."""
-    kw.update(policies=(), params=(), as_of=None, policy_digest=None, no_waivers=False,
-              waiver_paths=(), hook=False, no_cache=True)
+    kw.update(
+        policies=(),
+        params=(),
+        as_of=None,
+        policy_digest=None,
+        no_waivers=False,
+        waiver_paths=(),
+        hook=False,
+        no_cache=True,
+    )
     _run(kw, validate_only=True)
 
 
@@ -164,7 +225,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
             allowed_paths=tuple(kw["waiver_paths"]) or config.waiver_paths,
         ),
         policy_digest=kw["policy_digest"] or config.policy_digest,
-        command=tuple(["vendorpolicy", *sys.argv[1:]]),
+        command=("vendorpolicy", *sys.argv[1:]),
     )
     report = runner.run(options, config)
     opts = RenderOptions(
@@ -207,8 +268,9 @@ def rules(policies: tuple[str, ...], config_path: str | None, fmt: str) -> None:
         click.echo(f"{r.id:<{width}}  {sev:<9} {r.info.title}")
         if r.info.references:
             click.echo(f"{'':<{width}}  {'':<9} refs: {'; '.join(r.info.references)}")
-    click.echo(f"\n{len(ps.rules)} rules (* = severity raised by conditions); "
-               f"policy digest {ps.digest}")
+    click.echo(
+        f"\n{len(ps.rules)} rules (* = severity raised by conditions); policy digest {ps.digest}"
+    )
 
 
 @cli.command()
@@ -216,8 +278,9 @@ def rules(policies: tuple[str, ...], config_path: str | None, fmt: str) -> None:
 @click.option("--policies", multiple=True, type=click.Path(), help="Policy directory.")
 @click.option("--config", "config_path", type=click.Path(), help="Config file.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE")
-def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None,
-            params: tuple[str, ...]) -> None:
+def explain(
+    rule_id: str, policies: tuple[str, ...], config_path: str | None, params: tuple[str, ...]
+) -> None:
     """Everything about one rule, with its parameters' values in effect."""
     from vendorpolicy.explain import explain_rule
     from vendorpolicy.policy import load_policies
@@ -229,13 +292,22 @@ def explain(rule_id: str, policies: tuple[str, ...], config_path: str | None,
 
 @cli.command(name="test")
 @click.argument("policy_dir", required=False, type=click.Path())
-@click.option("--tests", "tests", multiple=True, type=click.Path(),
-              help="Test files or directories (default: POLICY_DIR/tests).")
-@click.option("--require-coverage", is_flag=True,
-              help="Fail unless every rule has pass and fail cases (and n/a when conditional).")
+@click.option(
+    "--tests",
+    "tests",
+    multiple=True,
+    type=click.Path(),
+    help="Test files or directories (default: POLICY_DIR/tests).",
+)
+@click.option(
+    "--require-coverage",
+    is_flag=True,
+    help="Fail unless every rule has pass and fail cases (and n/a when conditional).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Only failures and the verdict.")
-def test_cmd(policy_dir: str | None, tests: tuple[str, ...], require_coverage: bool,
-             quiet: bool) -> None:
+def test_cmd(
+    policy_dir: str | None, tests: tuple[str, ...], require_coverage: bool, quiet: bool
+) -> None:
     """Run policy unit tests (fixtures + expected statuses)."""
     from vendorpolicy.policy import default_policy_dirs
     from vendorpolicy.policytest import coverage_table, run_tests
@@ -258,14 +330,30 @@ def test_cmd(policy_dir: str | None, tests: tuple[str, ...], require_coverage: b
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(["Contract", "Attestation", "Waiver", "Policy", "Config"],
-                                          case_sensitive=False))
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["Contract", "Attestation", "Waiver", "Policy", "Config"], case_sensitive=False
+    ),
+)
 def schema(kind: str) -> None:
     """Print the JSON Schema of a document kind (for editors)."""
     from vendorpolicy import schemas
 
     name = {k.lower(): k for k in schemas.SCHEMA_FILES}[kind.lower()]
     click.echo(json.dumps(schemas.schema_for(name), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False))
+def init(directory: str) -> None:
+    """Scaffold a contracts repository that passes `vendorpolicy check` at once."""
+    from vendorpolicy.scaffold import init_repository
+
+    created = init_repository(Path(directory))
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"\nnext: cd {directory} && vendorpolicy check")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the one place that turns a crash into a message
+    except Exception as exc:
         if os.environ.get("VENDORPOLICY_DEBUG"):
             raise
         click.echo(

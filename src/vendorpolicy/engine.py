@@ -52,7 +52,7 @@ def evaluate(
             out.append(_error(rule, doc, str(exc)))
         except RecursionError:
             out.append(_error(rule, doc, "the expression nests too deeply to evaluate"))
-        except Exception as exc:  # noqa: BLE001 - one rule never stops the run
+        except Exception as exc:
             out.append(_error(rule, doc, f"internal error: {type(exc).__name__}: {exc}"))
     return out
 
@@ -74,8 +74,19 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
             results.append(_bad_items(rule, entry, doc, each, items, severity, locator))
             continue
         if not items:
-            results.append(_result(rule, entry, doc, Status.PASS, severity, (), "no items to check",
-                                   locator, item=None))
+            results.append(
+                _result(
+                    rule,
+                    entry,
+                    doc,
+                    Status.PASS,
+                    severity,
+                    (),
+                    "no items to check",
+                    locator,
+                    item=None,
+                )
+            )
             continue
         for item in items:
             ctx.check_time()
@@ -132,12 +143,18 @@ def _check(
     else:
         template = entry.message or rule.message
         message = (
-            render(template, node, ctx)
-            if template
-            else _default_message(rule, doc, path, compiled)
+            render(template, node, ctx) if template else _default_message(rule, doc, path, compiled)
         )
     return _result(
-        rule, entry, doc, Status.FAIL, severity, path, message, locator, item_label,
+        rule,
+        entry,
+        doc,
+        Status.FAIL,
+        severity,
+        path,
+        message,
+        locator,
+        item_label,
         evidence=_evidence(doc, path) if not missing else None,
     )
 
@@ -215,12 +232,30 @@ def _bad_items(
     if isinstance(items, Unknown) and items.paths:
         missing = sorted(items.paths, key=sourcemap.dotted)
         names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
-        return _result(rule, entry, doc, Status.FAIL, severity, missing[0],
-                       f"{names} ({rule.info.title} needs it)", locator, None)
+        return _result(
+            rule,
+            entry,
+            doc,
+            Status.FAIL,
+            severity,
+            missing[0],
+            f"{names} ({rule.info.title} needs it)",
+            locator,
+            None,
+        )
     path = each.paths[0] if each.paths else ()
-    return _result(rule, entry, doc, Status.FAIL, severity, path,
-                   f"{rule.info.title}: {each.text} is not a list", locator, None,
-                   evidence=_evidence(doc, path))
+    return _result(
+        rule,
+        entry,
+        doc,
+        Status.FAIL,
+        severity,
+        path,
+        f"{rule.info.title}: {each.text} is not a list",
+        locator,
+        None,
+        evidence=_evidence(doc, path),
+    )
 
 
 def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
@@ -232,9 +267,17 @@ def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
         reason = f"not applicable: the condition `{rule.when.text}` does not hold"
     pos = doc.sourcemap.root
     return Result(
-        rule=rule.id, status=Status.NOT_APPLICABLE, severity=rule.severity.default,
-        path=doc.path, line=pos.line, column=pos.column, message=reason,
-        document=doc.id, kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
+        rule=rule.id,
+        status=Status.NOT_APPLICABLE,
+        severity=rule.severity.default,
+        path=doc.path,
+        line=pos.line,
+        column=pos.column,
+        message=reason,
+        document=doc.id,
+        kind=doc.kind,
+        vendor=doc.vendor,
+        title=rule.info.title,
         references=rule.info.references,
     )
 
@@ -242,10 +285,17 @@ def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
 def _error(rule: Rule, doc: Document, why: str) -> Result:
     pos = doc.sourcemap.root
     return Result(
-        rule=rule.id, status=Status.ERROR, severity=rule.severity.default,
-        path=doc.path, line=pos.line, column=pos.column,
+        rule=rule.id,
+        status=Status.ERROR,
+        severity=rule.severity.default,
+        path=doc.path,
+        line=pos.line,
+        column=pos.column,
         message=f"{rule.id} could not be evaluated: {why}",
-        document=doc.id, kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
+        document=doc.id,
+        kind=doc.kind,
+        vendor=doc.vendor,
+        title=rule.info.title,
         references=rule.info.references,
     )
 
@@ -264,11 +314,22 @@ def _result(
 ) -> Result:
     pos = doc.sourcemap.position(path) if path else doc.sourcemap.root.position
     return Result(
-        rule=rule.id, status=status, severity=severity, path=doc.path,
-        line=pos.line, column=pos.column, message=message, document=doc.id,
-        kind=doc.kind, vendor=doc.vendor, title=rule.info.title,
-        pointer=sourcemap.pointer(path), item=item, check=entry.label,
-        references=rule.info.references, evidence=evidence,
+        rule=rule.id,
+        status=status,
+        severity=severity,
+        path=doc.path,
+        line=pos.line,
+        column=pos.column,
+        message=message,
+        document=doc.id,
+        kind=doc.kind,
+        vendor=doc.vendor,
+        title=rule.info.title,
+        pointer=sourcemap.pointer(path),
+        item=item,
+        check=entry.label,
+        references=rule.info.references,
+        evidence=evidence,
     )
 
 
@@ -300,10 +361,10 @@ class _Locator:
                 path, node = stack.pop()
                 if isinstance(node, dict):
                     ids.setdefault(id(node), path)
-                    stack.extend((path + (k,), v) for k, v in node.items())
+                    stack.extend(((*path, k), v) for k, v in node.items())
                 elif isinstance(node, list):
                     ids.setdefault(id(node), path)
-                    stack.extend((path + (i,), v) for i, v in enumerate(node))
+                    stack.extend(((*path, i), v) for i, v in enumerate(node))
             self._ids = ids
         return self._ids
 
@@ -311,13 +372,13 @@ class _Locator:
 def _find_value(node: Any, wanted: Any, path: PathKey) -> PathKey | None:
     if isinstance(node, list):
         for i, v in enumerate(node):
-            found = _find_value(v, wanted, path + (i,))
+            found = _find_value(v, wanted, (*path, i))
             if found is not None:
                 return found
         return None
     if isinstance(node, dict):
         for k, v in node.items():
-            found = _find_value(v, wanted, path + (k,))
+            found = _find_value(v, wanted, (*path, k))
             if found is not None:
                 return found
         return None

@@ -91,9 +91,7 @@ def is_truthy(value: Any) -> bool:
         return False
     if isinstance(value, (str, list, dict)):
         return len(value) > 0
-    if isinstance(value, Unknown):
-        return False
-    return True
+    return not isinstance(value, Unknown)
 
 
 def type_name(value: Any) -> str:
@@ -191,6 +189,7 @@ class Compiler:
         self.definitions = dict(definitions or {})
         self._compiled_defs: dict[str, Fn] = {}
         self._compiling: set[str] = set()
+        self._def_params: dict[str, set[str]] = {}
         self.params_read: set[str] = set()
 
     # -- public -----------------------------------------------------------------
@@ -200,27 +199,29 @@ class Compiler:
         if not isinstance(text, str) or not text.strip():
             raise ConfigError("an expression must be a non-empty string", where)
         try:
-            tree = jmespath.compile(text).parsed
+            tree: dict[str, Any] = jmespath.compile(text).parsed  # type: ignore[assignment]
         except jexc.ParseError as exc:
             raise ConfigError(f"invalid JMESPath {text!r}: {_parse_msg(exc)}", where) from None
         except jexc.JMESPathError as exc:  # pragma: no cover - lexer errors
             raise ConfigError(f"invalid JMESPath {text!r}: {exc}", where) from None
-        before = set(self.params_read)
-        builder = _Builder(self, where)
-        fn = builder.build(tree, "top")
+        outer, self.params_read = self.params_read, set()
+        try:
+            builder = _Builder(self, where)
+            fn = builder.build(tree, "top")
+        finally:
+            mine, self.params_read = self.params_read, outer | self.params_read
         return Compiled(
             text=text,
             fn=fn,
             paths=tuple(builder.paths),
-            params=tuple(sorted(self.params_read - before)),
+            params=tuple(sorted(mine)),
             conjuncts=tuple(builder.build(c, "top") for c in _conjuncts(tree)),
-            conjunct_paths=tuple(
-                tuple(_Builder(self, where).collect(c)) for c in _conjuncts(tree)
-            ),
+            conjunct_paths=tuple(tuple(_Builder(self, where).collect(c)) for c in _conjuncts(tree)),
         )
 
     def definition(self, name: str, where: str) -> Fn:
         if name in self._compiled_defs:
+            self.params_read |= self._def_params[name]
             return self._compiled_defs[name]
         if name in self._compiling:
             raise ConfigError(f"definition {name}() refers to itself", where)
@@ -231,6 +232,7 @@ class Compiler:
         finally:
             self._compiling.discard(name)
         self._compiled_defs[name] = compiled.fn
+        self._def_params[name] = set(compiled.params)
         return compiled.fn
 
 

@@ -164,7 +164,7 @@ _VERSION = re.compile(r"\d+(?:\.\d+)*\Z")
 def _version(value: Any) -> tuple[int, ...]:
     text = _str(value).strip()
     if not _VERSION.match(text):
-        raise ValueError(f"{text!r} is not a dotted numeric version such as \"1.2\"")
+        raise ValueError(f'{text!r} is not a dotted numeric version such as "1.2"')
     parts = [int(p) for p in text.split(".")]
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()

@@ -42,7 +42,7 @@ _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 class Status(str, enum.Enum):
     """The outcome of one rule on one document (or item)."""
 
-    PASS = "pass"  # noqa: S105 - not a password
+    PASS = "pass"
     FAIL = "fail"
     WAIVED = "waived"
     NOT_APPLICABLE = "not_applicable"

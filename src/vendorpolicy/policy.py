@@ -264,7 +264,7 @@ def parse_cli_param(text: str, defaults: Mapping[str, Any]) -> tuple[list[str], 
         return keys, raw
     loaded = loader.load_bytes("--param", f"v: {raw}\n".encode())
     if loaded.problems or not loaded.documents or loaded.documents[0].data is None:
-        problem = (loaded.problems or (loaded.documents[0].problems if loaded.documents else []))
+        problem = loaded.problems or (loaded.documents[0].problems if loaded.documents else [])
         detail = problem[0].message if problem else "not a YAML value"
         raise UsageError(f"--param {name}: cannot read {raw!r}: {detail}")
     value = loaded.documents[0].data["v"]
@@ -283,7 +283,7 @@ def resolve_params(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Precedence, highest first: --param, then config `params:`, then policy defaults."""
     params = copy.deepcopy(dict(defaults))
-    sources = {name: "policy default" for name in params}
+    sources = dict.fromkeys(params, "policy default")
     for name, value in config_params.items():
         if name not in defaults:
             known = ", ".join(sorted(defaults))
@@ -362,7 +362,7 @@ def _compile_rule(
     def here(*key: str | int) -> str:
         return _where(display, doc, base + key) + f" (rule {rule_id})"
 
-    before = set(compiler.params_read)
+    compiler.params_read = set()
     try:
         severity = _severity(compiler, raw["severity"], here("severity"))
     except ValueError as exc:
@@ -399,7 +399,7 @@ def _compile_rule(
             )
         )
     message = _template(compiler, raw.get("message"), here("message"))
-    params_read = tuple(sorted(compiler.params_read - before))
+    params_read = tuple(sorted(compiler.params_read))
     info = RuleInfo(
         id=rule_id,
         title=raw.get("title", rule_id),

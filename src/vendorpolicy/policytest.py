@@ -18,7 +18,7 @@ from typing import Any
 from vendorpolicy import engine, loader, schemas, sourcemap, waivers
 from vendorpolicy.context import RunContext
 from vendorpolicy.errors import ConfigError
-from vendorpolicy.model import Result, Status
+from vendorpolicy.model import PathKey, Result, Status
 from vendorpolicy.policy import PolicySet, load_policies
 from vendorpolicy.resources import display_path
 
@@ -72,7 +72,7 @@ def test_files(policy_dirs: Sequence[Path], tests: Sequence[Path] = ()) -> list[
     return found
 
 
-def _set(data: Any, path: sourcemap.PathKey, value: Any, where: str) -> None:
+def _set(data: Any, path: PathKey, value: Any, where: str) -> None:
     node = data
     for i, step in enumerate(path[:-1]):
         nxt = path[i + 1]
@@ -100,11 +100,11 @@ def _set(data: Any, path: sourcemap.PathKey, value: Any, where: str) -> None:
         raise ConfigError(f"set: {sourcemap.dotted(path[:-1])} is not a mapping", where)
 
 
-def _unset(data: Any, path: sourcemap.PathKey) -> None:
+def _unset(data: Any, path: PathKey) -> None:
     parent = sourcemap.get_path(data, path[:-1])
     last = path[-1]
     if isinstance(parent, dict):
-        parent.pop(last, None)  # type: ignore[arg-type]
+        parent.pop(str(last), None)
     elif isinstance(parent, list) and isinstance(last, int) and -len(parent) <= last < len(parent):
         del parent[last]
 
@@ -157,8 +157,8 @@ def overall(results: Sequence[Result]) -> str:
     statuses = {r.status for r in results}
     for s in (Status.ERROR, Status.FAIL, Status.WAIVED, Status.PASS):
         if s in statuses:
-            return s.value
-    return Status.NOT_APPLICABLE.value if statuses else "none"
+            return str(s.value)
+    return str(Status.NOT_APPLICABLE.value) if statuses else "none"
 
 
 def run_tests(policy_dirs: Sequence[Path], tests: Sequence[Path] = ()) -> TestRun:
@@ -193,8 +193,15 @@ def _run_file(path: Path, cache: _Policies, run: TestRun) -> None:
     data = spec.mapping
     if data.get("kind") != "PolicyTest" or not isinstance(data.get("cases"), list):
         raise ConfigError("expected kind: PolicyTest with a list of cases", f"{shown}:1")
-    unknown = set(data) - {"apiVersion", "kind", "metadata", "as_of", "params", "documents",
-                           "cases"}
+    unknown = set(data) - {
+        "apiVersion",
+        "kind",
+        "metadata",
+        "as_of",
+        "params",
+        "documents",
+        "cases",
+    }
     if unknown:
         raise ConfigError(f"unknown keys {sorted(unknown)}", f"{shown}:1")
     context = _load_docs(data.get("documents") or [], path.parent, shown)
@@ -205,8 +212,18 @@ def _run_file(path: Path, cache: _Policies, run: TestRun) -> None:
         _run_case(case, data, context, path.parent, cache, run, where, names)
 
 
-_CASE_KEYS = {"name", "document", "set", "unset", "patch", "remove", "add", "params", "as_of",
-              "expect"}
+_CASE_KEYS = {
+    "name",
+    "document",
+    "set",
+    "unset",
+    "patch",
+    "remove",
+    "add",
+    "params",
+    "as_of",
+    "expect",
+}
 
 
 def _run_case(
@@ -285,7 +302,8 @@ def _run_case(
         if got != expected:
             detail = "; ".join(
                 f"{r.status.value} {r.item or r.pointer or ''} {r.message}".strip()
-                for r in mine if r.status.value != expected
+                for r in mine
+                if r.status.value != expected
             )[:400]
             run.failures.append(
                 f"{where}: {name}: {rule_id} expected {expected}, got {got}"
@@ -306,8 +324,13 @@ def _evaluate(
         max_waiver_days=int(limit) if isinstance(limit, (int, float)) else None
     )
     results, _ = waivers.apply(
-        results, [d for d in valid if d.kind == "Waiver"], {r.id for r in policies.rules},
-        as_of, policy, {target.id} if target.id else set(), {target.path},
+        results,
+        [d for d in valid if d.kind == "Waiver"],
+        {r.id for r in policies.rules},
+        as_of,
+        policy,
+        {target.id} if target.id else set(),
+        {target.path},
     )
     return results
 

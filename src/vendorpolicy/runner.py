@@ -120,7 +120,9 @@ def duplicate_ids(files: Sequence[LoadedFile]) -> None:
             continue
         for doc in docs:
             others = [
-                f"{o.path}:{o.sourcemap.position(('metadata', 'id')).line}" for o in docs if o is not doc
+                f"{o.path}:{o.sourcemap.position(('metadata', 'id')).line}"
+                for o in docs
+                if o is not doc
             ]
             pos = doc.sourcemap.position(("metadata", "id"))
             doc.problems.append(
@@ -153,9 +155,7 @@ def document_infos(files: Sequence[LoadedFile]) -> list[DocumentInfo]:
             infos.append(DocumentInfo(f.path, None, None, None, f.sha256))
         for doc in f.documents:
             infos.append(
-                DocumentInfo(
-                    f.path, doc.kind, doc.id, doc.vendor, f.sha256, doc.index, doc.line
-                )
+                DocumentInfo(f.path, doc.kind, doc.id, doc.vendor, f.sha256, doc.index, doc.line)
             )
     return infos
 
@@ -255,8 +255,13 @@ def _evaluate(
     rule_ids = {r.id for r in policies.rules}
     report_paths = target_paths if context_files else None
     results, findings = waivers.apply(
-        results, waiver_docs, rule_ids, as_of, _waiver_policy(options, policies),
-        evaluated, report_paths,
+        results,
+        waiver_docs,
+        rule_ids,
+        as_of,
+        _waiver_policy(options, policies),
+        evaluated,
+        report_paths,
     )
     return results + findings
 

@@ -113,10 +113,7 @@ class SchemaSet:
     def validate_data(
         self, data: Any, kind: str, smap: sourcemap.SourceMap | None = None
     ) -> list[Problem]:
-        problems = [
-            _problem(err, smap)
-            for err in _flatten(self.validator(kind).iter_errors(data))
-        ]
+        problems = [_problem(err, smap) for err in _flatten(self.validator(kind).iter_errors(data))]
         unique = {(p.line, p.column, p.message): p for p in problems}
         return sorted(unique.values(), key=lambda p: (p.line, p.column, p.message))
 
@@ -155,9 +152,9 @@ def _problem(err: ValidationError, smap: sourcemap.SourceMap | None) -> Problem:
         pos.line if pos else 1,
         pos.column if pos else 1,
         sourcemap.pointer(at),
-        evidence=None if err.validator in ("required", "additionalProperties") else _show(
-            err.instance
-        ),
+        evidence=None
+        if err.validator in ("required", "additionalProperties")
+        else _show(err.instance),
     )
 
 
@@ -170,9 +167,11 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
         missing = str(err.message).split("'")[1] if "'" in err.message else err.message
         return f"{where}: required field {missing!r} is missing; add it", path
     if v == "additionalProperties":
-        extras = sorted(set(value) - set(schema.get("properties", {}))) if isinstance(
-            value, dict
-        ) else []
+        extras = (
+            sorted(set(value) - set(schema.get("properties", {})))
+            if isinstance(value, dict)
+            else []
+        )
         extras = [e for e in extras if not e.startswith("x-")] or extras
         key = extras[0] if extras else "?"
         close = difflib.get_close_matches(key, list(schema.get("properties", {})), n=1)
@@ -188,8 +187,7 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
         hint = ""
         if isinstance(value, bool) and "string" in str(want):
             hint = (
-                " (YAML 1.1 tools read NO, yes, off as booleans; write text in quotes, "
-                'e.g. "NO")'
+                ' (YAML 1.1 tools read NO, yes, off as booleans; write text in quotes, e.g. "NO")'
             )
         elif isinstance(value, (int, float)) and "string" in str(want):
             hint = f' (quote it: "{value}", so codes and versions keep their exact digits)'

@@ -64,7 +64,7 @@ class SourceMap:
             yield path, node
             if node.children:
                 stack.extend(
-                    (path + (k,), child) for k, child in reversed(list(node.children.items()))
+                    ((*path, k), child) for k, child in reversed(list(node.children.items()))
                 )
 
 

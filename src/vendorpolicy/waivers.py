@@ -74,43 +74,74 @@ def apply(
         rule = data.get("rule")
         report = report_paths is None or doc.path in report_paths
 
-        def note(key: str, status: Status, severity: Severity, msg: str, *, _d: Document = doc,
-                 _report: bool = report) -> None:
+        def note(
+            key: str,
+            status: Status,
+            severity: Severity,
+            msg: str,
+            *,
+            _d: Document = doc,
+            _report: bool = report,
+        ) -> None:
             if _report:
                 findings.append(_finding(_d, key, status, severity, msg))
 
         if not policy.enabled:
-            note("", Status.NOT_APPLICABLE, Severity.INFO,
-                 f"waiver {wid} ignored: waivers are disabled for this run (--no-waivers)")
+            note(
+                "",
+                Status.NOT_APPLICABLE,
+                Severity.INFO,
+                f"waiver {wid} ignored: waivers are disabled for this run (--no-waivers)",
+            )
             continue
         if not _matches_path(doc.path, policy.allowed_paths):
-            note("", Status.FAIL, Severity.HIGH,
-                 f"waiver {wid} is outside the paths allowed for waivers "
-                 f"({', '.join(policy.allowed_paths)}); it waives nothing")
+            note(
+                "",
+                Status.FAIL,
+                Severity.HIGH,
+                f"waiver {wid} is outside the paths allowed for waivers "
+                f"({', '.join(policy.allowed_paths)}); it waives nothing",
+            )
             continue
         if rule not in rule_ids:
-            note("rule", Status.FAIL, Severity.HIGH,
-                 f"waiver {wid} names rule {rule!r}, which no loaded policy defines; "
-                 "fix the rule id or remove the waiver")
+            note(
+                "rule",
+                Status.FAIL,
+                Severity.HIGH,
+                f"waiver {wid} names rule {rule!r}, which no loaded policy defines; "
+                "fix the rule id or remove the waiver",
+            )
             continue
         expires, approved = _date(data.get("expires")), _date(data.get("approved_on"))
         if expires is None or approved is None:
             continue  # the schema already reported it
         if expires < today:
-            note("expires", Status.FAIL, Severity.MEDIUM,
-                 f"waiver {wid} for {rule} expired on {expires.isoformat()} "
-                 f"(evaluation date {as_of}); it waives nothing: renew or remove it")
+            note(
+                "expires",
+                Status.FAIL,
+                Severity.MEDIUM,
+                f"waiver {wid} for {rule} expired on {expires.isoformat()} "
+                f"(evaluation date {as_of}); it waives nothing: renew or remove it",
+            )
             continue
         if approved > today:
-            note("approved_on", Status.FAIL, Severity.MEDIUM,
-                 f"waiver {wid} is approved on {approved.isoformat()}, after the evaluation "
-                 f"date {as_of}; it is not in force yet")
+            note(
+                "approved_on",
+                Status.FAIL,
+                Severity.MEDIUM,
+                f"waiver {wid} is approved on {approved.isoformat()}, after the evaluation "
+                f"date {as_of}; it is not in force yet",
+            )
             continue
         limit = policy.max_waiver_days
         if limit is not None and (expires - approved).days > limit:
-            note("expires", Status.FAIL, Severity.HIGH,
-                 f"waiver {wid} runs {(expires - approved).days} days from approval to expiry, "
-                 f"more than max_waiver_days ({limit}); it waives nothing: shorten it")
+            note(
+                "expires",
+                Status.FAIL,
+                Severity.HIGH,
+                f"waiver {wid} runs {(expires - approved).days} days from approval to expiry, "
+                f"more than max_waiver_days ({limit}); it waives nothing: shorten it",
+            )
             continue
         targets = [str(t) for t in data.get("targets") or []]
         pointer = data.get("pointer")
@@ -136,12 +167,20 @@ def apply(
             matched += 1
         covered = {d for d in evaluated_ids if any(fnmatch.fnmatchcase(d, t) for t in targets)}
         if matched:
-            note("", Status.PASS, Severity.INFO,
-                 f"waiver {wid} waives {matched} failure(s) of {rule} until {ref.expires}")
+            note(
+                "",
+                Status.PASS,
+                Severity.INFO,
+                f"waiver {wid} waives {matched} failure(s) of {rule} until {ref.expires}",
+            )
         elif covered or report_paths is None:
-            note("targets", Status.FAIL, Severity.LOW,
-                     f"waiver {wid} for {rule} matches no failure (targets: "
-                     f"{', '.join(targets)}); remove it or correct its targets")
+            note(
+                "targets",
+                Status.FAIL,
+                Severity.LOW,
+                f"waiver {wid} for {rule} matches no failure (targets: "
+                f"{', '.join(targets)}); remove it or correct its targets",
+            )
     return out, findings
 
 
