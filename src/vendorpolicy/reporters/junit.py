@@ -196,7 +196,8 @@ def _testcase(
         el.text = _body("\n".join(_finding_lines(r, suite, rules)))
     elif r.status is Status.WAIVED:
         el = ET.SubElement(case, "skipped", message=_waiver_message(r))
-        el.text = _body("\n".join([*_waiver_lines(r), *_finding_lines(r, suite, rules)]))
+        lines = [*_waiver_lines(r), "", "Waived finding:", *_finding_lines(r, suite, rules)]
+        el.text = _body("\n".join(lines))
     elif r.status is Status.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", message=_na_message(r))
 
