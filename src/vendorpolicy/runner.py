@@ -6,11 +6,13 @@ The core returns a Report; only the CLI prints and exits.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vendorpolicy import __version__, discovery, engine, loader, schemas, waivers
+from vendorpolicy import __version__, cache, discovery, engine, loader, schemas, waivers
+from vendorpolicy.cache import Entry, context_data
 from vendorpolicy.config import Config
 from vendorpolicy.context import RunContext
 from vendorpolicy.errors import ConfigError, UsageError
@@ -29,6 +31,7 @@ from vendorpolicy.model import (
     summarise,
 )
 from vendorpolicy.policy import PolicySet, load_policies
+from vendorpolicy.sourcemap import SourceMap
 
 
 @dataclass(frozen=True)
@@ -108,33 +111,102 @@ def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[Loa
     return out
 
 
-def duplicate_ids(files: Sequence[LoadedFile]) -> None:
-    """Two documents with the same metadata.id: a VP-SCHEMA problem on each, naming the other."""
-    seen: dict[str, list[Document]] = {}
+def entries_of(loaded: LoadedFile) -> list[Entry]:
+    """Context entries of a freshly read file (validity = no YAML or schema problem)."""
+    out = []
+    for doc in loaded.documents:
+        valid = not doc.problems and isinstance(doc.data, dict)
+        out.append(
+            Entry(
+                path=loaded.path,
+                index=doc.index,
+                kind=doc.kind,
+                id=doc.id,
+                vendor=doc.vendor,
+                valid=valid,
+                id_line=doc.sourcemap.position(("metadata", "id")).line,
+                data=context_data(doc.kind, doc.data) if valid else None,
+            )
+        )
+    return out
+
+
+def duplicate_ids(files: Sequence[LoadedFile], entries: Sequence[Entry]) -> None:
+    """Two documents with the same metadata.id: a VP-SCHEMA problem on each reported one,
+    naming the other places (context documents count, so the hook sees them too)."""
+    seen: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.id is not None and e.kind != "Policy":
+            seen.setdefault(e.id, []).append(e)
     for f in files:
         for doc in f.documents:
-            if doc.data is not None and doc.id is not None and doc.kind != "Policy":
-                seen.setdefault(doc.id, []).append(doc)
-    for doc_id, docs in seen.items():
-        if len(docs) < 2:
-            continue
-        for doc in docs:
-            others = [
-                f"{o.path}:{o.sourcemap.position(('metadata', 'id')).line}"
-                for o in docs
-                if o is not doc
-            ]
+            if doc.id is None or doc.kind == "Policy" or doc.data is None:
+                continue
+            same = seen.get(doc.id, [])
+            others = [f"{o.path}:{o.id_line}" for o in same if o.key != (doc.path, doc.index)]
+            if not others:
+                continue
             pos = doc.sourcemap.position(("metadata", "id"))
             doc.problems.append(
                 Problem(
                     VP_SCHEMA,
-                    f"metadata.id {doc_id!r} is also used by {', '.join(others)}; "
+                    f"metadata.id {doc.id!r} is also used by {', '.join(sorted(others))}; "
                     "ids must be unique across the repository",
                     pos.line,
                     pos.column,
                     "/metadata/id",
                 )
             )
+
+
+def load_context(
+    sources: Sequence[discovery.Source], cache_file: Path | None, root: Path
+) -> list[Entry]:
+    """Context entries of files not reported on: from the index where it is fresh."""
+    if cache_file is None:
+        return [e for f in load_sources(sources) for e in entries_of(f)]
+    store = cache.ContextCache(cache_file)
+    try:
+        if not store.enabled:
+            return [e for f in load_sources(sources) for e in entries_of(f)]
+        known = store.signatures()
+        keys = {s.display: _cache_key(s.fs_path, root) for s in sources}
+        hits: list[tuple[str, str]] = []
+        misses: list[discovery.Source] = []
+        sigs: dict[str, tuple[int, int, int] | None] = {}
+        for src in sources:
+            sig = cache.stat_signature(src.fs_path)
+            sigs[src.display] = sig
+            row = known.get(keys[src.display])
+            if sig is not None and row is not None and row[:3] == sig:
+                hits.append((keys[src.display], row[3]))
+            else:
+                misses.append(src)
+        cached = store.entries(hits) if hits else {}
+        if cached is None:
+            return [e for f in load_sources(sources) for e in entries_of(f)]
+        out: list[Entry] = []
+        for src in sources:
+            key = keys[src.display]
+            if key in cached:
+                out.extend(replace(e, path=src.display) for e in cached[key])
+        fresh = load_sources(misses)
+        updates = []
+        for src, loaded in zip(misses, fresh, strict=True):
+            entries = entries_of(loaded)
+            out.extend(entries)
+            sig = sigs[src.display]
+            if sig is not None and loaded.sha256 and not loaded.problems:
+                updates.append((keys[src.display], sig, loaded.sha256, entries))
+        if updates or len(known) != len(keys):
+            store.store(updates, set(keys.values()))
+        return out
+    finally:
+        store.close()
+
+
+def _cache_key(fs_path: str, root: Path) -> str:
+    return os.path.relpath(os.path.abspath(fs_path), root).replace(os.sep, "/")
 
 
 def file_results(loaded: LoadedFile) -> list[Result]:
@@ -189,8 +261,12 @@ def run(options: Options, config: Config) -> Report:
             )
     targets, context_sources = _targets_and_context(options, config)
     target_files = load_sources(targets, options.jobs)
-    context_files = load_sources(context_sources, options.jobs)
-    duplicate_ids([*target_files, *context_files])
+    target_entries = [e for f in target_files for e in entries_of(f)]
+    cache_file = None
+    if options.use_cache and context_sources:
+        cache_file = options.cache_path or cache.default_location(config.base)
+    context_entries = load_context(context_sources, cache_file, config.base)
+    duplicate_ids(target_files, [*target_entries, *context_entries])
 
     results: list[Result] = []
     for f in target_files:
@@ -204,7 +280,9 @@ def run(options: Options, config: Config) -> Report:
         digest = policies.digest
         params = policies.params
         policy_files = tuple(policies.files)
-        results.extend(_evaluate(policies, target_files, context_files, as_of, options))
+        results.extend(
+            _evaluate(policies, target_files, target_entries, context_entries, as_of, options)
+        )
 
     results.sort(key=Result.sort_key)
     infos = document_infos(target_files)
@@ -231,29 +309,38 @@ def run(options: Options, config: Config) -> Report:
 def _evaluate(
     policies: PolicySet,
     target_files: Sequence[LoadedFile],
-    context_files: Sequence[LoadedFile],
+    target_entries: Sequence[Entry],
+    context_entries: Sequence[Entry],
     as_of: str,
     options: Options,
 ) -> list[Result]:
-    all_files = [*target_files, *context_files]
-    valid = [
-        (f, d) for f in all_files for d in f.documents if not d.problems and d.data is not None
+    valid_docs = [
+        d for f in target_files for d in f.documents if not d.problems and isinstance(d.data, dict)
     ]
-    context = RunContext(((d.path, d.index), d.kind or "", d.mapping) for _, d in valid)
+    valid_keys = {(d.path, d.index) for d in valid_docs}
+    context_valid = [e for e in context_entries if e.valid and e.data is not None]
+    context = RunContext(
+        [((d.path, d.index), d.kind or "", d.mapping) for d in valid_docs]
+        + [(e.key, e.kind or "", e.data) for e in context_valid if e.data is not None]
+    )
+    del target_entries  # kept in the signature for symmetry with the cached context
     nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
     settings = engine.Settings(as_of=as_of, nullable=nullable)
-    target_paths = {f.path for f in target_files}
     results: list[Result] = []
     evaluated: set[str] = set()
-    for f, doc in valid:
-        if f.path not in target_paths or doc.kind == "Policy":
+    for doc in valid_docs:
+        if doc.kind == "Policy":
             continue
         if doc.id:
             evaluated.add(doc.id)
         results.extend(engine.evaluate(doc, policies.rules, context, settings))
-    waiver_docs = [d for _, d in valid if d.kind == "Waiver"]
+    waiver_docs = [d for d in valid_docs if d.kind == "Waiver"] + [
+        Document(e.path, e.index, e.data, SourceMap())
+        for e in context_valid
+        if e.kind == "Waiver" and e.key not in valid_keys
+    ]
     rule_ids = {r.id for r in policies.rules}
-    report_paths = target_paths if context_files else None
+    report_paths = {f.path for f in target_files} if context_entries else None
     results, findings = waivers.apply(
         results,
         waiver_docs,
