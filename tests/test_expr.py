@@ -17,6 +17,7 @@ class _Ctx(Context):
         atts: dict[str, list[dict[str, Any]]] | None = None,
         contracts: list[dict[str, Any]] | None = None,
     ) -> None:
+        super().__init__()
         self._a = atts or {}
         self._c = contracts or []
 
@@ -291,3 +292,34 @@ def test_cross_document_functions() -> None:
 def test_every_function_is_documented() -> None:
     for fn in FUNCTIONS.values():
         assert fn.doc and fn.signature.startswith(fn.name), fn.name
+
+
+def test_root_paths_of_any_length() -> None:
+    data = {"a": {"b": {"c": 3}}, "xs": [1]}
+    assert ev("xs[?root().a.b.c == `3`] | length(@)", data) == 1
+    got = ev("root().a.nope.deeper", data)
+    assert isinstance(got, Unknown) and got.paths == {("a", "nope", "deeper")}
+
+
+def test_document_independent_definitions_are_computed_once_per_run() -> None:
+    calls: list[int] = []
+
+    class Counting(_Ctx):
+        def contracts(self) -> list[dict[str, Any]]:
+            calls.append(1)
+            return [{"g": "x", "v": 1}, {"g": "x", "v": 2}, {"g": "y", "v": 5}]
+
+    defs = {
+        **DEFS,
+        "index": Definition("index", "group_by(contracts(), &g)", "t"),
+        "mine": Definition("mine", "get(index(), g)", "t"),
+    }
+    compiler = Compiler(FUNCTIONS, defs, PARAMS)
+    compiled = compiler.compile("length(mine())", "t")
+    context = Counting()
+    for doc, want in (({"g": "x"}, 2), ({"g": "y"}, 1), ({"g": "x"}, 2)):
+        ctx = Ctx(root=doc, as_of="2026-11-22", context=context)
+        assert compiled(doc, ctx) == want
+    assert len(calls) == 1
+    assert compiler.definition_flags("index") == (False, False, False)
+    assert compiler.definition_flags("mine")[0] is True

@@ -35,6 +35,7 @@ class RunContext(Context):
     """Bundles by vendor and the portfolio, built once from (sort key, kind, data) triples."""
 
     def __init__(self, entries: Iterable[tuple[tuple[str, int], str, dict[str, Any]]]) -> None:
+        super().__init__()
         by_vendor: dict[str, list[tuple[tuple[str, int], dict[str, Any]]]] = {}
         contracts: list[tuple[tuple[str, int], dict[str, Any]]] = []
         for key, kind, data in entries:

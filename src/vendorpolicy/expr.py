@@ -55,7 +55,16 @@ UNKNOWN = Unknown()
 
 
 class Context:
-    """What cross-document functions see: the bundles and the portfolio (see context.py)."""
+    """What cross-document functions see: the bundles and the portfolio (see context.py).
+
+    `memo` holds, for one run, the values of definitions that do not depend on the
+    document under evaluation (portfolio indexes): computed once, not once per document.
+    """
+
+    memo: dict[str, Any]
+
+    def __init__(self) -> None:
+        self.memo = {}
 
     def attestations(self, vendor: str) -> list[dict[str, Any]]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -190,6 +199,7 @@ class Compiler:
         self._compiled_defs: dict[str, Fn] = {}
         self._compiling: set[str] = set()
         self._def_params: dict[str, set[str]] = {}
+        self._def_flags: dict[str, tuple[bool, bool, bool]] = {}
         self.params_read: set[str] = set()
 
     # -- public -----------------------------------------------------------------
@@ -215,6 +225,9 @@ class Compiler:
             fn=fn,
             paths=tuple(builder.paths),
             params=tuple(sorted(mine)),
+            reads_current=builder.reads_current,
+            reads_doc=builder.reads_doc,
+            reads_item=builder.reads_item,
             conjuncts=tuple(builder.build(c, "top") for c in _conjuncts(tree)),
             conjunct_paths=tuple(tuple(_Builder(self, where).collect(c)) for c in _conjuncts(tree)),
         )
@@ -233,7 +246,12 @@ class Compiler:
             self._compiling.discard(name)
         self._compiled_defs[name] = compiled.fn
         self._def_params[name] = set(compiled.params)
+        self._def_flags[name] = (compiled.reads_current, compiled.reads_doc, compiled.reads_item)
         return compiled.fn
+
+    def definition_flags(self, name: str) -> tuple[bool, bool, bool]:
+        """(reads the node it is called on, reads the document, reads the for_each item)."""
+        return self._def_flags[name]
 
 
 @dataclass(frozen=True)
@@ -246,6 +264,9 @@ class Compiled:
     params: tuple[str, ...]
     conjuncts: tuple[Fn, ...]
     conjunct_paths: tuple[tuple[PathKey, ...], ...]
+    reads_current: bool = True
+    reads_doc: bool = True
+    reads_item: bool = True
 
     def __call__(self, value: Any, ctx: Ctx) -> Any:
         return self.fn(value, ctx)
@@ -279,6 +300,9 @@ class _Builder:
         self.c = compiler
         self.where = where
         self.paths: list[PathKey] = []
+        self.reads_current = False  # reads the node it is evaluated on (top scope)
+        self.reads_doc = False  # reads the document under evaluation (root(), item(), ...)
+        self.reads_item = False  # reads the current for_each item: never memoised
 
     def collect(self, tree: dict[str, Any]) -> list[PathKey]:
         self.build(tree, "top")
@@ -312,6 +336,8 @@ class _Builder:
         """Field access with absent -> Unknown(path) and unagreed null -> Unknown(path)."""
         if scope == "top" or rooted:
             self.paths.append(names)
+        if scope == "top" and not rooted:
+            self.reads_current = True
         nullable = self.c_nullable_key(names)
         track = scope == "top" or rooted
 
@@ -356,27 +382,36 @@ class _Builder:
         chain = self._field_chain(node)
         if chain is not None:
             return self._access(chain, scope)
-        left_node, right_node = node["children"]
+        children = node["children"]
         # root().a.b: a document-rooted path
-        if _is_call(left_node, "root") and self._field_chain(right_node) is not None:
-            names = self._field_chain(right_node)
-            assert names is not None
-            acc = self._access(names, scope, rooted=True)
-            return lambda v, ctx: acc(ctx.root, ctx)
-        left = self.build(left_node, scope)
-        right = self.build(right_node, "elem" if scope == "top" else scope)
+        if _is_call(children[0], "root"):
+            names = self._leading_fields(children[1:])
+            if names and len(names) == len(children) - 1:
+                self.reads_doc = True
+                acc = self._access(names, scope, rooted=True)
+                return lambda v, ctx: acc(ctx.root, ctx)
+        names = self._leading_fields(children)
+        if names:
+            fn = self._access(names, scope)
+            rest = children[len(names) :]
+        else:
+            fn = self.build(children[0], scope)
+            rest = children[1:]
+        for child in rest:
+            fn = _sub(fn, self.build(child, "elem"))
+        return fn
 
-        def sub(value: Any, ctx: Ctx) -> Any:
-            got = left(value, ctx)
-            if isinstance(got, Unknown):
-                return got
-            if got is None:
-                return None
-            return right(got, ctx)
-
-        return sub
+    def _leading_fields(self, children: list[dict[str, Any]]) -> tuple[str, ...]:
+        names: list[str] = []
+        for child in children:
+            if child["type"] != "field":
+                break
+            names.append(child["value"])
+        return tuple(names)
 
     def _identity(self, node: dict[str, Any], scope: str) -> Fn:
+        if scope == "top":
+            self.reads_current = True
         return _ident
 
     _current = _identity
@@ -591,6 +626,8 @@ class _Builder:
         args_nodes = node["children"]
         if name in self.c.definitions:
             return self._definition_call(name, args_nodes, scope)
+        if name == "if" and len(args_nodes) == 3:
+            return self._if(args_nodes, scope)
         spec = self.c.functions.get(name)
         if spec is None:
             known = ", ".join(sorted(set(self.c.functions) | set(self.c.definitions)))
@@ -616,17 +653,59 @@ class _Builder:
             except ConfigError as exc:
                 raise ConfigError(exc.message, exc.where or self.where) from None
             return lambda v, ctx: value
+        if name in ("root", "item") or (name == "attestations" and not args_nodes):
+            self.reads_doc = True
+        if name == "item":
+            self.reads_item = True
         args = [self.build(a, scope) for a in args_nodes]
         impl = spec.impl
         if spec.needs_ctx:
             return _call_ctx(name, impl, args, spec.null_aware)
         return _call(name, impl, args, spec.null_aware)
 
+    def _if(self, args_nodes: list[dict[str, Any]], scope: str) -> Fn:
+        """if(cond, then, else) evaluates only the branch it returns."""
+        cond, then, other = (self.build(a, scope) for a in args_nodes)
+
+        def if_(value: Any, ctx: Ctx) -> Any:
+            return then(value, ctx) if is_truthy(cond(value, ctx)) else other(value, ctx)
+
+        return if_
+
     def _definition_call(self, name: str, args_nodes: list[dict[str, Any]], scope: str) -> Fn:
         if len(args_nodes) > 1:
             raise ConfigError(f"definition {name}() takes 0 or 1 argument", self.where)
         body = self.c.definition(name, self.where)
+        body_current, body_doc, body_item = self.c.definition_flags(name)
+        self.reads_item = self.reads_item or body_item
+        if not args_nodes and body_item:
+            self.reads_doc = True
+
+            def defined_each_time(value: Any, ctx: Ctx) -> Any:
+                saved, ctx.base = ctx.base, ()
+                try:
+                    return body(ctx.root, ctx)
+                finally:
+                    ctx.base = saved
+
+            return defined_each_time
+        if not args_nodes and not (body_current or body_doc):
+
+            def defined_once(value: Any, ctx: Ctx) -> Any:
+                memo = ctx.context.memo
+                if name in memo:
+                    return memo[name]
+                saved, ctx.base = ctx.base, ()
+                try:
+                    result = body(ctx.root, ctx)
+                finally:
+                    ctx.base = saved
+                memo[name] = result
+                return result
+
+            return defined_once
         if not args_nodes:
+            self.reads_doc = True
 
             def defined(value: Any, ctx: Ctx) -> Any:
                 memo = ctx.memo
@@ -642,6 +721,7 @@ class _Builder:
 
             return defined
         arg = self.build(args_nodes[0], scope)
+        self.reads_doc = self.reads_doc or body_doc
 
         def defined_on(value: Any, ctx: Ctx) -> Any:
             target = arg(value, ctx)
@@ -657,6 +737,18 @@ class _Builder:
             return result
 
         return defined_on
+
+
+def _sub(left: Fn, right: Fn) -> Fn:
+    def sub(value: Any, ctx: Ctx) -> Any:
+        got = left(value, ctx)
+        if isinstance(got, Unknown):
+            return got
+        if got is None:
+            return None
+        return right(got, ctx)
+
+    return sub
 
 
 def _is_call(node: dict[str, Any], name: str) -> bool:

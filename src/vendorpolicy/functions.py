@@ -280,6 +280,21 @@ def _fn_any(values: Any, expref: Any) -> bool:
     return any(is_truthy(_exp(expref)(x)) for x in _list(values))
 
 
+def _fn_group_by(values: Any, expref: Any) -> dict[str, list[Any]]:
+    fn = _exp(expref)
+    out: dict[str, list[Any]] = {}
+    for x in _list(values):
+        key = fn(x)
+        keys = [key] if isinstance(key, str) else key if isinstance(key, list) else []
+        for k in dict.fromkeys(k for k in keys if isinstance(k, str)):
+            out.setdefault(k, []).append(x)
+    return out
+
+
+def _fn_raise_error(message: Any) -> Any:
+    raise EvaluationError(_str(message))
+
+
 def _exp(value: Any) -> ExpRef:
     if not isinstance(value, ExpRef):
         raise TypeError(f"expected an expression reference (&expr), got {type_name(value)}")
@@ -646,8 +661,26 @@ FUNCTIONS: dict[str, Function] = {
             _fn_if,
             (3, 3),
             "if(condition, then, else)",
-            "then when the condition is truthy, else the third argument.",
+            "then when the condition is truthy, else the third argument; only the branch "
+            "returned is evaluated.",
             null_aware=True,
+        ),
+        _f(
+            "group_by",
+            _fn_group_by,
+            (2, 2),
+            "group_by(array, &key)",
+            "An object of lists keyed by each item's key: a text, or a list of texts (the item "
+            "is listed under each); items without a key are left out. In a definition that "
+            "does not read the document it is built once per run (a portfolio index).",
+        ),
+        _f(
+            "raise_error",
+            _fn_raise_error,
+            (1, 1),
+            "raise_error(message)",
+            "Stops the rule on this document with an `error` result carrying the message "
+            "(for data the rule cannot judge, e.g. a currency without an exchange rate).",
         ),
         _f("count", _fn_count, (2, 2), "count(array, &cond)", "Items for which cond holds."),
         _f("all", _fn_all, (2, 2), "all(array, &cond)", "cond holds for every item."),

@@ -1,24 +1,41 @@
 """Strict, safe YAML: bytes -> plain data + source map, bad input -> VP-YAML problems.
 
-Why not `yaml.safe_load`: it reads YAML 1.1 (`NO` becomes False, `1.10` becomes 1.1,
-dates become `datetime.date`), silently keeps the last of duplicate keys and loses
-positions. Here libyaml's C parser composes the node graph (fast, no implicit typing:
-the resolver below has no implicit resolvers), and one pass over the nodes resolves
-YAML 1.2 core scalars, rejects duplicates, non-string keys, merge keys and non-core
-tags, bounds alias expansion, depth and node count, and records every position.
+Why not `yaml.safe_load`: it reads YAML 1.1 (`NO` becomes False, `0o17` and `1_000`
+become numbers, dates become `datetime.date`), silently keeps the last of duplicate keys
+and loses positions. Here libyaml's C parser produces the event stream (fast, iterative:
+no recursion however deep the input) and one loop over the events builds plain data and
+the source map at once: it resolves YAML 1.2 core scalars, rejects duplicate keys,
+non-string keys, merge keys and non-core tags, bounds alias expansion, depth and node
+count, and records every position. There is no composer, so no node graph is built and
+no recursion can overflow the C stack.
+
+Limits (`Limits`, all generous for contracts): 8 MiB per file, 64 levels of nesting,
+250,000 nodes per document, 100,000 nodes produced by aliases per file, 1,000 documents
+per file, 1,000,000 characters per value, 100 digits per integer.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import BaseResolver
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from vendorpolicy import sourcemap
 from vendorpolicy.model import VP_SCHEMA, VP_YAML
@@ -28,17 +45,15 @@ try:  # libyaml's C parser; the pure-Python one is several times slower
 
     HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.composer import Composer as _PyComposer
     from yaml.parser import Parser as _PyParser
     from yaml.reader import Reader as _PyReader
     from yaml.scanner import Scanner as _PyScanner
 
-    class _Parser(_PyReader, _PyScanner, _PyParser, _PyComposer):  # type: ignore[no-redef]
+    class _Parser(_PyReader, _PyScanner, _PyParser):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             _PyReader.__init__(self, stream)
             _PyScanner.__init__(self)
             _PyParser.__init__(self)
-            _PyComposer.__init__(self)
 
     HAVE_LIBYAML = False
 
@@ -57,6 +72,7 @@ class Limits:
     max_documents: int = 1_000
     max_scalar_chars: int = 1_000_000
     max_int_digits: int = 100
+    max_alias_nodes: int = 100_000  # nodes produced by expanding aliases, per file
 
 
 DEFAULT_LIMITS = Limits()
@@ -121,238 +137,407 @@ class LoadedFile:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _Composer(_Parser, BaseResolver):  # type: ignore[misc, valid-type]
-    """libyaml parser + composer with no implicit resolvers: every plain scalar is a str."""
-
-    def __init__(self, text: str) -> None:
-        _Parser.__init__(self, text)
-        BaseResolver.__init__(self)
-
-
 # YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT = re.compile(r"[-+]?[0-9]+\Z")
-_OCT = re.compile(r"0o[0-7]+\Z")
-_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_OCT_HEX = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_NUMBER_START = frozenset("0123456789+-.")
 # Spellings YAML 1.1 tools turn into booleans: worth a hint when a schema wants a string.
-YAML11_BOOLEANS = frozenset(
-    "y Y yes Yes YES n N no No NO on On ON off Off OFF".split()
-)
+YAML11_BOOLEANS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
 
 _TAG = "tag:yaml.org,2002:"
-_CORE_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 _STR = _TAG + "str"
+_MERGE = _TAG + "merge"
+_SCALAR_TAGS = {_TAG + t: t for t in ("str", "int", "float", "bool", "null")}
+_SEQ_TAGS = frozenset({None, "!", _TAG + "seq"})
+_MAP_TAGS = frozenset({None, "!", _TAG + "map"})
+_NO_KEY = object()  # a mapping frame waiting for its next key
 
 
 class LoadError(Exception):
-    """Raised inside the node walk; becomes one VP-YAML problem on the document."""
+    """Raised while building a document; becomes one VP-YAML problem on the document."""
 
-    def __init__(self, message: str, node: Node | None, pointer: str = "") -> None:
+    def __init__(self, message: str, mark: Any = None, pointer: str = "") -> None:
         super().__init__(message)
         self.message = message
-        self.line = node.start_mark.line + 1 if node is not None else 1
-        self.column = node.start_mark.column + 1 if node is not None else 1
+        self.line = mark.line + 1 if mark is not None else 1
+        self.column = mark.column + 1 if mark is not None else 1
         self.pointer = pointer
 
 
-def _scalar(node: ScalarNode, limits: Limits, path: list[str | int]) -> Any:
-    value: str = node.value
-    tag = node.tag
-    if len(value) > limits.max_scalar_chars:
-        raise LoadError(
-            f"a value of {len(value):,} characters exceeds the limit of "
-            f"{limits.max_scalar_chars:,}; is this file really a contract?",
-            node,
-            sourcemap.pointer(tuple(path)),
-        )
-    if tag != _STR:
-        return _tagged(node, limits, path)
-    if node.style:  # quoted or block scalar: always a string (plain is None or "")
-        return value
+class _Bad(Exception):
+    """A scalar that cannot be read; the caller adds the position."""
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
+def _plain(value: str, limits: Limits) -> Any:
+    """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema."""
     if value in _NULLS:
         return None
     first = value[0]
-    if first in "tTfF" and value in _BOOLS:
-        return _BOOLS[value]
-    if first in "0123456789+-.":
-        if _INT.match(value):
-            digits = len(value.lstrip("+-"))
-            if digits > limits.max_int_digits:
-                raise LoadError(
-                    f"an integer of {digits} digits is too long to be a contract value; "
-                    'quote it if it is an identifier ("...")',
-                    node,
-                    sourcemap.pointer(tuple(path)),
-                )
-            return int(value)
-        if _OCT.match(value):
-            return int(value[2:], 8)
-        if _HEX.match(value):
-            return int(value[2:], 16)
-        if _FLOAT.match(value):
-            number = float(value)
-            if math.isinf(number):
-                raise LoadError(
-                    f"{value} is out of range for a number; quote it if it is text",
-                    node,
-                    sourcemap.pointer(tuple(path)),
-                )
-            return number
-        if _SPECIAL_FLOAT.match(value):
-            raise LoadError(
-                f"{value} (infinity or not-a-number) cannot be a contract value; "
-                "write a finite number, or quote it if it is text",
-                node,
-                sourcemap.pointer(tuple(path)),
+    if first in "tTfF":
+        return _BOOLS.get(value, value)
+    if first not in _NUMBER_START:
+        return value
+    if _INT.match(value):
+        digits = len(value) - (first in "+-")
+        if digits > limits.max_int_digits:
+            raise _Bad(
+                f"an integer of {digits} digits is too long to be a contract value; "
+                'quote it if it is an identifier ("...")'
             )
+        if len(value) - (first in "+-") > 1 and value[first in "+-"] == "0":
+            raise _Bad(
+                f"{value} has a leading zero, which YAML 1.1 tools read as an octal number; "
+                f'write it without the zero, or quote it ("{value}") if it is an identifier'
+            )
+        return int(value)
+    if _FLOAT.match(value):
+        number = float(value)
+        if math.isinf(number):
+            raise _Bad(f"{value} is out of range for a number; quote it if it is text")
+        return number
+    if _OCT_HEX.match(value):
+        raise _Bad(
+            f"{value} is an octal or hexadecimal number, which vendorpolicy does not read "
+            f'(tools disagree on it); write it in decimal, or quote it ("{value}") if it is text'
+        )
+    if _SPECIAL_FLOAT.match(value):
+        raise _Bad(
+            f"{value} (infinity or not-a-number) cannot be a contract value; "
+            "write a finite number, or quote it if it is text"
+        )
     return value
 
 
-def _tagged(node: ScalarNode, limits: Limits, path: list[str | int]) -> Any:
-    """Explicit core tags (`!!str 012`, `!!int "3"`); anything else is refused."""
-    tag = node.tag
-    where = sourcemap.pointer(tuple(path))
-    if tag not in _CORE_TAGS:
-        raise LoadError(
-            f"the tag {tag!r} is not allowed: vendorpolicy reads plain YAML data only "
-            "(remove the tag)",
-            node,
-            where,
-        )
-    plain = ScalarNode(_STR, node.value, node.start_mark, node.end_mark, style=None)
-    value = _scalar(plain, limits, path)
-    short = tag[len(_TAG) :]
-    expected: dict[str, tuple[type, ...]] = {
-        "int": (int,),
-        "float": (float, int),
-        "bool": (bool,),
-        "null": (type(None),),
-    }
-    if short == "str":
-        return node.value
-    if short in expected and (
-        not isinstance(value, expected[short]) or (short != "bool" and isinstance(value, bool))
-    ):
-        raise LoadError(f"{node.value!r} is not a valid !!{short}", node, where)
-    return float(value) if short == "float" else value
-
-
-class _Walker:
-    """One pass over a composed node graph: plain data + positions, with limits."""
-
-    def __init__(self, limits: Limits) -> None:
-        self.limits = limits
-        self.nodes = 0
-        self.active: set[int] = set()
-
-    def walk(self, node: Node, path: list[str | int]) -> tuple[Any, sourcemap.Node]:
-        self.nodes += 1
-        if self.nodes > self.limits.max_nodes:
-            raise LoadError(
-                f"the document expands to more than {self.limits.max_nodes:,} nodes "
-                "(an alias bomb or a generated file?); split it or remove repeated aliases",
-                node,
-                sourcemap.pointer(tuple(path)),
-            )
-        mark = node.start_mark
-        if isinstance(node, ScalarNode):
-            return _scalar(node, self.limits, path), sourcemap.Node(mark.line + 1, mark.column + 1)
-        if len(path) >= self.limits.max_depth:
-            raise LoadError(
-                f"nesting deeper than {self.limits.max_depth} levels; "
-                "contracts are a few levels deep, so this input is refused",
-                node,
-                sourcemap.pointer(tuple(path)),
-            )
-        ident = id(node)
-        if ident in self.active:
-            raise LoadError(
-                "a recursive alias (an anchor that contains itself) cannot be expanded",
-                node,
-                sourcemap.pointer(tuple(path)),
-            )
-        self.active.add(ident)
-        try:
-            if isinstance(node, SequenceNode):
-                return self._sequence(node, path)
-            if isinstance(node, MappingNode):
-                return self._mapping(node, path)
-        finally:
-            self.active.discard(ident)
-        raise LoadError("unsupported YAML node", node)  # pragma: no cover
-
-    def _check_tag(self, node: Node, expected: str, path: list[str | int]) -> None:
-        if node.tag != _TAG + expected:
-            raise LoadError(
-                f"the tag {node.tag!r} is not allowed: vendorpolicy reads plain YAML data only "
-                "(remove the tag)",
-                node,
-                sourcemap.pointer(tuple(path)),
-            )
-
-    def _sequence(self, node: SequenceNode, path: list[str | int]) -> tuple[Any, sourcemap.Node]:
-        self._check_tag(node, "seq", path)
-        items: list[Any] = []
-        children: dict[str | int, sourcemap.Node] = {}
-        for index, child in enumerate(node.value):
-            path.append(index)
-            value, pos = self.walk(child, path)
-            path.pop()
-            items.append(value)
-            children[index] = pos
-        mark = node.start_mark
-        return items, sourcemap.Node(mark.line + 1, mark.column + 1, children)
-
-    def _mapping(self, node: MappingNode, path: list[str | int]) -> tuple[Any, sourcemap.Node]:
-        self._check_tag(node, "map", path)
-        data: dict[str, Any] = {}
-        children: dict[str | int, sourcemap.Node] = {}
-        for key_node, value_node in node.value:
-            key = self._key(key_node, path)
-            if key in data:
-                first = children[key]
-                raise LoadError(
-                    f"duplicate key {key!r} (first defined on line {first.key_line}); "
-                    "YAML keeps only one of them, so remove or rename one",
-                    key_node,
-                    sourcemap.pointer((*path, key)),
-                )
-            path.append(key)
-            value, pos = self.walk(value_node, path)
-            path.pop()
-            km = key_node.start_mark
-            pos.key_line, pos.key_column = km.line + 1, km.column + 1
-            data[key] = value
-            children[key] = pos
-        mark = node.start_mark
-        return data, sourcemap.Node(mark.line + 1, mark.column + 1, children)
-
-    def _key(self, key_node: Node, path: list[str | int]) -> str:
-        where = sourcemap.pointer(tuple(path))
-        if not isinstance(key_node, ScalarNode):
-            raise LoadError(
-                "a mapping key must be plain text, not a list or mapping", key_node, where
-            )
-        if key_node.tag == _TAG + "merge" or (key_node.value == "<<" and not key_node.style):
-            raise LoadError(
-                "merge keys (<<) are a YAML 1.1 feature vendorpolicy does not read; "
-                "write the keys out in full",
-                key_node,
-                where,
-            )
-        value = _scalar(key_node, self.limits, path)
-        if not isinstance(value, str):
-            text = key_node.value
-            raise LoadError(
-                f"the key {text!r} is read as {_type_name(value)}, not text; "
-                f'quote it ("{text}") if it is meant as a name',
-                key_node,
-                where,
-            )
+def _tagged(tag: str, value: str, limits: Limits) -> Any:
+    """Explicit tags on scalars: `!` and the core ones (`!!str 012`); anything else is refused."""
+    if tag == "!":  # the non-specific tag: a string (YAML 1.2 §6.9.1)
         return value
+    short = _SCALAR_TAGS.get(tag)
+    if short is None:
+        raise _Bad(_tag_message(tag, "a value"))
+    if short == "str":
+        return value
+    resolved = _plain(value, limits) if value else None
+    if short == "float" and type(resolved) is int:
+        return float(resolved)
+    wanted = {"int": int, "float": float, "bool": bool, "null": type(None)}[short]
+    if type(resolved) is not wanted:
+        raise _Bad(f"{value!r} is not a valid !!{short}; remove the tag or fix the value")
+    return resolved
+
+
+def _tag_message(tag: str, what: str) -> str:
+    if tag == _MERGE:
+        return _MERGE_MESSAGE
+    shown = _show_tag(tag)
+    if shown.startswith("!!python/"):
+        why = "Python object tags could run code"
+    elif tag.startswith(_TAG):
+        why = "vendorpolicy reads plain YAML 1.2 data only"
+    else:
+        why = "custom tags have no meaning for vendorpolicy"
+    return f"the tag {shown} is not allowed on {what}: {why}; remove the tag"
+
+
+_MERGE_MESSAGE = (
+    "merge keys (<<) are a YAML 1.1 feature vendorpolicy does not read; "
+    "write the keys out in full"
+)
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of plain data (the expansion of an alias); depth is already bounded."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
+
+
+class _Frame:
+    """An open mapping or sequence while its events are read."""
+
+    __slots__ = ("anchor", "children", "data", "height", "is_map", "key", "key_mark", "name",
+                 "pos", "start")
+
+    def __init__(
+        self, is_map: bool, pos: sourcemap.Node, name: str | int | None, anchor: str | None,
+        start: int,
+    ) -> None:
+        self.is_map = is_map
+        self.data: Any = {} if is_map else []
+        self.children: dict[str | int, sourcemap.Node] = {}
+        self.pos = pos
+        self.name = name
+        self.anchor = anchor
+        self.start = start
+        self.height = 1
+        self.key: Any = _NO_KEY
+        self.key_mark: Any = None
+
+
+class _Builder:
+    """Builds one document at a time from the event stream: plain data + positions."""
+
+    def __init__(self, get_event: Any, limits: Limits) -> None:
+        self.get_event = get_event
+        self.limits = limits
+        self.alias_nodes = 0  # per file: an alias bomb spread over documents is still bounded
+        self.root_mark: Any = None
+        self.stack: list[_Frame] = []
+
+    def _pointer(self, leaf: bool) -> str:
+        """JSON pointer of the node being read (leaf) or of the innermost open collection."""
+        path: list[str | int] = [f.name for f in self.stack[1:]]  # type: ignore[misc]
+        if leaf and self.stack:
+            top = self.stack[-1]
+            if top.is_map and top.key is not _NO_KEY:
+                path.append(top.key)
+            elif not top.is_map:
+                path.append(len(top.data))
+        return sourcemap.pointer(tuple(path))
+
+    def _fail(self, message: str, mark: Any, leaf: bool = True) -> NoReturn:
+        raise LoadError(message, mark, self._pointer(leaf))
+
+    def document(self) -> tuple[Any, sourcemap.Node]:
+        """Read the events of one document, after its DocumentStartEvent, through its end."""
+        limits = self.limits
+        max_depth = limits.max_depth
+        max_nodes = limits.max_nodes
+        max_chars = limits.max_scalar_chars
+        get_event = self.get_event
+        stack = self.stack = []
+        anchors: dict[str, tuple[Any, sourcemap.Node, int, int, int]] = {}
+        open_anchors: dict[str, int] = {}
+        node_cls = sourcemap.Node
+        nodes = 0
+        root: tuple[Any, sourcemap.Node] | None = None
+        self.root_mark = None
+        while True:
+            event = get_event()
+            kind = type(event)
+            mark = event.start_mark
+            top = stack[-1] if stack else None
+            want_key = top is not None and top.is_map and top.key is _NO_KEY
+            if kind is ScalarEvent:
+                nodes += 1
+                value: Any = event.value
+                if len(value) > max_chars:
+                    self._fail(
+                        f"a value of {len(value):,} characters exceeds the limit of "
+                        f"{max_chars:,}; is this file really a contract?",
+                        mark,
+                    )
+                tag = event.tag
+                try:
+                    if tag is None:
+                        if event.implicit[0]:  # plain: resolve; quoted or block: a string
+                            if want_key and value == "<<":
+                                self._fail(_MERGE_MESSAGE, mark)
+                            value = _plain(value, limits)
+                    elif want_key and tag == _MERGE:
+                        self._fail(_MERGE_MESSAGE, mark)
+                    else:
+                        value = _tagged(tag, value, limits)
+                except _Bad as exc:
+                    self._fail(str(exc), mark)
+                if event.anchor is not None:
+                    self._anchor(anchors, open_anchors, event.anchor, mark)
+                    anchors[event.anchor] = (value, node_cls(mark.line + 1, mark.column + 1),
+                                             1, 0, mark.line + 1)
+                if want_key:
+                    if type(value) is not str:
+                        text = event.value
+                        self._fail(
+                            f"the key {text!r} is read as {_type_name(value)}, not text; "
+                            f'quote it ("{text}") if it is meant as a name',
+                            mark,
+                            leaf=False,
+                        )
+                    self._key(top, value, mark)  # type: ignore[arg-type]
+                    continue
+                if top is None:
+                    self.root_mark = mark
+                    root = value, node_cls(mark.line + 1, mark.column + 1)
+                    continue
+                if top.is_map:
+                    km = top.key_mark
+                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1,
+                                   km.column + 1)
+                    top.data[top.key] = value
+                    top.children[top.key] = pos
+                    top.key = _NO_KEY
+                else:
+                    top.children[len(top.data)] = node_cls(mark.line + 1, mark.column + 1)
+                    top.data.append(value)
+                continue
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                is_map = kind is MappingStartEvent
+                if want_key:
+                    self._fail(
+                        "a mapping key must be plain text, not a list or mapping; "
+                        "write the key as a string",
+                        mark,
+                        leaf=False,
+                    )
+                nodes += 1
+                if len(stack) >= max_depth:
+                    self._fail(
+                        f"nesting deeper than {max_depth} levels; contracts are a few "
+                        "levels deep, so this input is refused",
+                        mark,
+                    )
+                if nodes > max_nodes:
+                    self._too_many(mark)
+                tag = event.tag
+                if tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                    self._fail(_tag_message(tag, "a mapping" if is_map else "a list"), mark)
+                if top is None:
+                    self.root_mark = mark
+                    pos = node_cls(mark.line + 1, mark.column + 1)
+                    name: str | int | None = None
+                elif top.is_map:
+                    km = top.key_mark
+                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1,
+                                   km.column + 1)
+                    name = top.key
+                else:
+                    pos = node_cls(mark.line + 1, mark.column + 1)
+                    name = len(top.data)
+                anchor = event.anchor
+                if anchor is not None:
+                    self._anchor(anchors, open_anchors, anchor, mark)
+                    open_anchors[anchor] = mark.line + 1
+                frame = _Frame(is_map, pos, name, anchor, nodes)
+                pos.children = frame.children
+                stack.append(frame)
+                continue
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = stack.pop()
+                top = stack[-1] if stack else None
+                value, pos = frame.data, frame.pos
+                if frame.anchor is not None:
+                    line = open_anchors.pop(frame.anchor)
+                    anchors[frame.anchor] = (value, pos, nodes - frame.start + 1, frame.height,
+                                             line)
+                height = frame.height
+            elif kind is AliasEvent:
+                name_ = event.anchor
+                entry = anchors.get(name_)
+                if entry is None:
+                    if name_ in open_anchors:
+                        self._fail(
+                            f"the alias *{name_} is inside its own anchor &{name_} (line "
+                            f"{open_anchors[name_]}): a recursive alias cannot be expanded; "
+                            "remove it",
+                            mark,
+                        )
+                    self._fail(
+                        f"the alias *{name_} refers to no anchor; define &{name_} before "
+                        "using it",
+                        mark,
+                    )
+                value, apos, size, height, _ = entry
+                if want_key and type(value) is not str:
+                    self._fail(
+                        f"the alias *{name_} used as a key is not text; keys must be strings",
+                        mark,
+                        leaf=False,
+                    )
+                nodes += size
+                self.alias_nodes += size
+                if height:
+                    if len(stack) + height > max_depth:
+                        self._fail(
+                            f"the alias *{name_} nests deeper than {max_depth} levels; "
+                            "this input is refused",
+                            mark,
+                        )
+                    if self.alias_nodes > limits.max_alias_nodes:
+                        self._fail(
+                            f"aliases in this file expand to more than "
+                            f"{limits.max_alias_nodes:,} nodes (an alias bomb?); write the "
+                            "data out or use fewer aliases",
+                            mark,
+                        )
+                    if nodes > max_nodes:
+                        self._too_many(mark)
+                    value = _copy(value)
+                if want_key:
+                    self._key(top, value, mark)  # type: ignore[arg-type]
+                    continue
+                if top is not None and top.is_map:
+                    km = top.key_mark
+                    pos = node_cls(mark.line + 1, mark.column + 1, apos.children, km.line + 1,
+                                   km.column + 1)
+                else:
+                    pos = node_cls(mark.line + 1, mark.column + 1, apos.children)
+                if top is None:
+                    self.root_mark = mark
+            elif kind is DocumentEndEvent:
+                assert root is not None
+                return root
+            else:  # pragma: no cover - the parser emits nothing else inside a document
+                self._fail(f"unexpected YAML event {kind.__name__}", mark)
+            # a collection or an alias is complete: attach it to its parent
+            if top is None:
+                root = value, pos
+            elif top.is_map:
+                top.data[top.key] = value
+                top.children[top.key] = pos
+                top.key = _NO_KEY
+                if height >= top.height:
+                    top.height = height + 1
+            else:
+                top.children[len(top.data)] = pos
+                top.data.append(value)
+                if height >= top.height:
+                    top.height = height + 1
+
+    def _key(self, top: _Frame, key: str, mark: Any) -> None:
+        if key in top.data:
+            first = top.children[key]
+            top.key = key
+            self._fail(
+                f"duplicate key {key!r} (first defined on line {first.key_line}); "
+                "YAML keeps only one of them, so remove or rename one",
+                mark,
+            )
+        top.key = key
+        top.key_mark = mark
+
+    def _anchor(
+        self, anchors: dict[str, Any], open_anchors: dict[str, int], name: str, mark: Any
+    ) -> None:
+        if name in anchors or name in open_anchors:
+            line = anchors[name][4] if name in anchors else open_anchors[name]
+            self._fail(
+                f"the anchor &{name} is defined twice (first on line {line}); "
+                "give each anchor its own name",
+                mark,
+            )
+
+    def _too_many(self, mark: Any) -> NoReturn:
+        self._fail(
+            f"the document expands to more than {self.limits.max_nodes:,} nodes "
+            "(an alias bomb or a generated file?); split it or remove repeated aliases",
+            mark,
+        )
+
+    def skip_document(self) -> None:
+        """After a problem: read the rest of the document's events (syntax is still checked)."""
+        get_event = self.get_event
+        while type(get_event()) is not DocumentEndEvent:
+            pass
 
 
 def _type_name(value: Any) -> str:
@@ -365,40 +550,63 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset; LF, CRLF and CR end lines."""
+    head = raw[:offset]
+    line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+    start = max(head.rfind(b"\n"), head.rfind(b"\r")) + 1
+    return line, len(head[start:].decode("utf-8", "replace")) + 1
+
+
 def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
     """Bytes -> text. UTF-8 (BOM allowed) only; anything else is a located problem."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, Problem(
             VP_YAML,
-            "the file is UTF-16 encoded; save it as UTF-8 (vendorpolicy reads UTF-8 only)",
+            "the file is UTF-16 (or UTF-32) encoded; save it as UTF-8 "
+            "(vendorpolicy reads UTF-8 only)",
         )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        line, col = _line_col(raw, nul)
         return None, Problem(
             VP_YAML,
-            "the file contains NUL bytes: it is binary or not UTF-8 text; "
-            "save it as UTF-8 YAML",
+            "the file contains NUL bytes: it is binary, or UTF-16/UTF-32 text without a "
+            "byte order mark; save it as UTF-8 YAML",
             line,
             col,
         )
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, col = _line_col(raw, exc.start)
         return None, Problem(
             VP_YAML,
-            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}; save the file as UTF-8",
+            f"invalid UTF-8 byte 0x{raw[exc.start]:02x}; the file is not UTF-8 text "
+            "(Latin-1 or Windows-1252?): save it as UTF-8",
             line,
             col,
         )
 
 
+_IMPLICIT_KEY_MAX = 1024  # YAML: an implicit (plain `key:`) key is at most 1024 characters
+
+
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+        raw = text.encode("utf-8")
+        line, col = _line_col(raw, min(exc.position, len(raw)))
+        char = exc.character
+        code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
+        return Problem(
+            VP_YAML,
+            f"the file contains the control character {code}, which YAML does not allow; "
+            "remove it",
+            line,
+            col,
+        )
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     line = mark.line + 1 if mark is not None else 1
@@ -408,53 +616,17 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
         lines = text.splitlines()
         if 0 <= mark.line < len(lines):
             src = lines[mark.line]
-            if "\t" in src[: max(mark.column, 0) + 1] or src[:1] == "\t":
+            head = src[: max(mark.column, 0) + 1]
+            if "\t" in head or src[:1] == "\t":
                 hint = "; tab characters cannot indent YAML: use spaces"
-    if "found undefined alias" in problem:
-        hint = "; define the anchor (&name) before using the alias (*name)"
-    if "found duplicate anchor" in problem:
-        hint = "; each anchor name may be defined once"
+            elif len(src[: mark.column].strip()) > _IMPLICIT_KEY_MAX:
+                hint = (
+                    f"; a key longer than {_IMPLICIT_KEY_MAX} characters is not allowed "
+                    "in YAML: shorten it"
+                )
     context = getattr(exc, "context", None)
     detail = f"{context}: {problem}" if context and "while" not in context else problem
     return Problem(VP_YAML, f"YAML syntax error: {detail}{hint}", line, column)
-
-
-_DEPTH_CHARS = "[{-:?"
-
-
-def _too_deep(text: str, limits: Limits) -> Problem | None:
-    """Guard libyaml's recursive composer against pathological nesting.
-
-    Every nesting level needs one of `[ { - : ?`; when a file has few of them it cannot be
-    deep and the check costs five `str.count` calls. Otherwise the event stream (iterative
-    in libyaml) is scanned for depth before anything is composed.
-    """
-    if sum(text.count(c) for c in _DEPTH_CHARS) <= 2_000:
-        return None
-    parser = _Parser(text)
-    depth = 0
-    try:
-        while True:
-            event = parser.get_event()
-            if event is None or isinstance(event, yaml.StreamEndEvent):
-                return None
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > limits.max_depth:
-                    mark = event.start_mark
-                    return Problem(
-                        VP_YAML,
-                        f"nesting deeper than {limits.max_depth} levels; contracts are a few "
-                        "levels deep, so this input is refused",
-                        mark.line + 1,
-                        mark.column + 1,
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # the composer reports the syntax error with its position
-    finally:
-        parser.dispose()
 
 
 def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
@@ -474,67 +646,59 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
     if problem is not None or text is None:
         loaded.problems.append(problem or Problem(VP_YAML, "unreadable"))
         return loaded
-    if not text.strip() or all(
-        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
-    ):
+    parser = _Parser(text)
+    builder = _Builder(parser.get_event, limits)
+    try:
+        _read_stream(path, text, parser, builder, limits, loaded)
+    finally:
+        parser.dispose()
+    if not loaded.documents and not loaded.problems:
         loaded.problems.append(
             Problem(VP_YAML, "the file is empty: add a document or delete the file")
         )
-        return loaded
-    deep = _too_deep(text, limits)
-    if deep is not None:
-        loaded.problems.append(deep)
-        return loaded
-    composer = _Composer(text)
+    return loaded
+
+
+def _read_stream(
+    path: str, text: str, parser: Any, builder: _Builder, limits: Limits, loaded: LoadedFile
+) -> None:
+    get_event = parser.get_event
     try:
+        get_event()  # StreamStartEvent
         index = 0
         while True:
-            try:
-                if not composer.check_node():
-                    break
-                node = composer.get_node()
-            except yaml.YAMLError as exc:
-                loaded.problems.append(_syntax_problem(exc, text))
-                break
-            except RecursionError:
-                loaded.problems.append(
-                    Problem(VP_YAML, "nesting too deep to read; this input is refused")
-                )
-                break
-            if index >= limits.max_documents:
+            event = get_event()
+            if type(event) is StreamEndEvent:
+                return
+            if index >= limits.max_documents:  # a DocumentStartEvent
                 loaded.problems.append(
                     Problem(
                         VP_YAML,
                         f"more than {limits.max_documents:,} documents in one file; "
                         "split the stream into several files",
-                        node.start_mark.line + 1,
-                        node.start_mark.column + 1,
+                        event.start_mark.line + 1,
+                        event.start_mark.column + 1,
                     )
                 )
-                break
-            loaded.documents.append(_document(path, index, node, limits))
+                return
+            start = event.start_mark
+            try:
+                data, root = builder.document()
+            except LoadError as exc:
+                at = builder.root_mark or start
+                smap = sourcemap.SourceMap(sourcemap.Node(at.line + 1, at.column + 1))
+                problem = Problem(VP_YAML, exc.message, exc.line, exc.column, exc.pointer)
+                loaded.documents.append(Document(path, index, None, smap, at.line + 1,
+                                                 [problem]))
+                index += 1
+                builder.skip_document()
+                continue
+            doc = Document(path, index, data, sourcemap.SourceMap(root), root.line)
+            doc.problems.extend(envelope_problems(doc))
+            loaded.documents.append(doc)
             index += 1
-    finally:
-        composer.dispose()
-    return loaded
-
-
-def _document(path: str, index: int, node: Node, limits: Limits) -> Document:
-    line = node.start_mark.line + 1
-    walker = _Walker(limits)
-    try:
-        data, root = walker.walk(node, [])
-    except LoadError as exc:
-        smap = sourcemap.SourceMap(sourcemap.Node(line, node.start_mark.column + 1))
-        problem = Problem(VP_YAML, exc.message, exc.line, exc.column, exc.pointer)
-        return Document(path, index, None, smap, line, [problem])
-    except RecursionError:
-        smap = sourcemap.SourceMap(sourcemap.Node(line, 1))
-        problem = Problem(VP_YAML, "nesting too deep to read; this input is refused", line, 1)
-        return Document(path, index, None, smap, line, [problem])
-    doc = Document(path, index, data, sourcemap.SourceMap(root), line)
-    doc.problems.extend(envelope_problems(doc))
-    return doc
+    except yaml.YAMLError as exc:
+        loaded.problems.append(_syntax_problem(exc, text))
 
 
 def envelope_problems(doc: Document) -> list[Problem]:
@@ -542,7 +706,15 @@ def envelope_problems(doc: Document) -> list[Problem]:
     data = doc.data
     pos = doc.sourcemap.root
     if data is None:
-        return [Problem(VP_YAML, "the document is empty (null)", pos.line, pos.column)]
+        return [
+            Problem(
+                VP_YAML,
+                "the document is empty (null): add apiVersion, kind and metadata, "
+                "or remove the stray `---`",
+                pos.line,
+                pos.column,
+            )
+        ]
     if not isinstance(data, dict):
         what = "a list" if isinstance(data, list) else f"the scalar {data!r}"
         return [
@@ -601,54 +773,76 @@ def envelope_problems(doc: Document) -> list[Problem]:
     return problems
 
 
-def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
-    """Read and parse a file; an unreadable path becomes a problem, never an exception."""
-    import os
-    import stat
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
+
+def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+    """Read and parse a file; an unreadable path becomes a problem, never an exception.
+
+    The file is opened first and then inspected (fstat), so what is read is what was
+    checked: a FIFO or device is refused without blocking or reading from it.
+    """
     try:
-        st = os.stat(fs_path)
+        fd = os.open(fs_path, _OPEN_FLAGS)
     except OSError as exc:
-        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc))])
-    if stat.S_ISDIR(st.st_mode):
-        return LoadedFile(
-            path, "", problems=[Problem(VP_YAML, "this is a directory, not a YAML file")]
-        )
-    if not stat.S_ISREG(st.st_mode):
-        return LoadedFile(
-            path,
-            "",
-            problems=[
-                Problem(
-                    VP_YAML,
-                    "not a regular file (a FIFO, socket or device); give a YAML file instead",
-                )
-            ],
-        )
-    if st.st_size > limits.max_file_bytes:
-        return LoadedFile(
-            path,
-            "",
-            problems=[
-                Problem(
-                    VP_YAML,
-                    f"the file has {st.st_size:,} bytes, more than the limit of "
-                    f"{limits.max_file_bytes:,}; split it into one file per document",
-                )
-            ],
-        )
+        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc, fs_path))])
     try:
-        with open(fs_path, "rb") as fh:
-            raw = fh.read(limits.max_file_bytes + 1)
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            problem = "this is a directory, not a YAML file; give a file or search the directory"
+            return LoadedFile(path, "", problems=[Problem(VP_YAML, problem)])
+        if not stat.S_ISREG(st.st_mode):
+            problem = (
+                "not a regular file (a FIFO, socket or device); vendorpolicy does not read "
+                "from it: give a YAML file instead"
+            )
+            return LoadedFile(path, "", problems=[Problem(VP_YAML, problem)])
+        if st.st_size > limits.max_file_bytes:
+            return LoadedFile(
+                path,
+                "",
+                problems=[
+                    Problem(
+                        VP_YAML,
+                        f"the file has {st.st_size:,} bytes, more than the limit of "
+                        f"{limits.max_file_bytes:,}; split it into one file per document",
+                    )
+                ],
+            )
+        chunks: list[bytes] = []
+        want = limits.max_file_bytes + 1  # one byte more reveals a file that grew
+        while want > 0:
+            chunk = os.read(fd, min(want, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            want -= len(chunk)
+        raw = b"".join(chunks)
     except OSError as exc:
-        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc))])
+        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc, fs_path))])
+    finally:
+        os.close(fd)
     return load_bytes(path, raw, limits)
 
 
-def _os_message(exc: OSError) -> str:
+def _os_message(exc: OSError, fs_path: str = "") -> str:
     reason = exc.strerror or str(exc)
     if isinstance(exc, PermissionError):
         return f"cannot read the file ({reason}); check its permissions"
     if isinstance(exc, FileNotFoundError):
-        return f"no such file ({reason})"
+        if fs_path and os.path.islink(fs_path):
+            return (
+                f"the file is a broken symbolic link ({reason}); fix the link or remove it"
+            )
+        return f"no such file ({reason}); check the path"
+    if exc.errno == errno.ELOOP:
+        return f"cannot read the file ({reason}): a symbolic link loop; fix the links"
+    if exc.errno == errno.ENXIO:
+        return f"cannot read the file ({reason}): a socket or device is not a YAML file"
     return f"cannot read the file ({reason})"

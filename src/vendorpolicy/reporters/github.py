@@ -54,8 +54,6 @@ def annotation(result: Result) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    lines = [
-        annotation(r) for r in report.results if r.status in (Status.FAIL, Status.ERROR)
-    ]
+    lines = [annotation(r) for r in report.results if r.status in (Status.FAIL, Status.ERROR)]
     lines.append(f"::notice title=vendorpolicy::{escape_data(_clean(summary_line(report)))}")
     return "\n".join(lines) + "\n"

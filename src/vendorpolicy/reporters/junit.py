@@ -99,8 +99,8 @@ def suites(report: Report) -> list[Suite]:
     by_path: dict[str, list[Suite]] = {}
     for s in out:
         by_path.setdefault(s.path, []).append(s)
-    for group in by_path.values():
-        group.sort(key=lambda s: s.index)
+    for same_file in by_path.values():
+        same_file.sort(key=lambda s: s.index)
     orphans: dict[str, Suite] = {}
     for r in report.results:
         group = by_path.get(r.path)
@@ -251,7 +251,7 @@ def render(report: Report, options: RenderOptions) -> str:
         el.set("package", suite_class(suite))
         el.set("file", xml_text(suite.path))
         _properties(el, suite, report)
-        for r, name in zip(suite.results, _unique_names(suite.results)):
+        for r, name in zip(suite.results, _unique_names(suite.results), strict=True):
             _testcase(el, r, name, suite, rules, rich)
     ET.indent(root, space="  ")
     return XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"

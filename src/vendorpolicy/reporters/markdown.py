@@ -185,7 +185,9 @@ def _waivers(report: Report) -> list[str]:
             )
             for w, rule, n in in_force
         ]
-        out += _table(("Waiver", "Rule", "Approver", "Expires", "Ticket", "Findings"), rows)
+        out += _table(
+            ("Waiver", "Rule", "Approver", "Expires", "Ticket", "Findings"), rows, "lllllr"
+        )
     else:
         out.append("None.")
     out += ["", f"### Waivers expiring within {EXPIRY_WINDOW_DAYS} days of {report.as_of}", ""]
@@ -193,7 +195,9 @@ def _waivers(report: Report) -> list[str]:
     for w, rule, _ in in_force:
         left = _days_left(w.expires, report.as_of)
         if left is not None and 0 <= left <= EXPIRY_WINDOW_DAYS:
-            soon.append((escape(w.id), escape(rule), escape(w.expires), left, escape(w.approved_by)))
+            soon.append(
+                (escape(w.id), escape(rule), escape(w.expires), left, escape(w.approved_by))
+            )
     if soon:
         soon.sort(key=lambda row: (row[3], row[0], row[1]))
         out += _table(("Waiver", "Rule", "Expires", "Days left", "Approver"), soon, "lllrl")

@@ -53,7 +53,9 @@ RESERVED_RULES: tuple[RuleInfo, ...] = (
             "The document does not conform to the JSON Schema of its kind, or its metadata.id "
             "is not unique. A document with schema violations is not evaluated by policy rules."
         ),
-        remediation="Correct the field at the reported location so the document matches its schema.",
+        remediation=(
+            "Correct the field at the reported location so the document matches its schema."
+        ),
         tags=("schema",),
     ),
     RuleInfo(
@@ -249,9 +251,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
                         },
                     }
                 ],
-                "results": [
-                    _result(r, index[r.rule]) for r in report.results if r.status in SHOWN
-                ],
+                "results": [_result(r, index[r.rule]) for r in report.results if r.status in SHOWN],
             }
         ],
     }
