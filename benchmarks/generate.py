@@ -788,6 +788,7 @@ class Generator:
         self.subs_any: list[Sub] = []
         self.group_cif: dict[str, int] = {}
         self.group_cap: dict[str, int] = {}
+        self.group_critical: dict[str, list[str]] = {}  # group -> its CIF contract ids
         self.carved: dict[str, Sub] = {}
         self.planted: dict[str, list[dict[str, Any]]] = {}
         self.vendor_planted: dict[str, dict[str, Any]] = {}
@@ -1718,6 +1719,8 @@ class Generator:
                 cid = doc["metadata"]["id"]
                 if cid not in self.minimal and self.chance(0.10):
                     self.plant(cid, doc, ctx)
+                if ctx.cif:
+                    self.group_critical.setdefault(v.group, []).append(cid)
                 v.chd |= ctx.chd
                 v.needs_pentest |= ctx.sens or ctx.cif or ctx.chd
                 if "data" in doc:
@@ -1733,6 +1736,7 @@ class Generator:
                     and cid not in self.minimal
                     and v.soc2
                     and v.key not in vendor_problem
+                    and self.group_cap.get(v.group, 3) <= 3
                 ):
                     self.sample = cid
                 rel = f"contracts/{v.key}/{cid}.yaml"
@@ -1815,6 +1819,13 @@ class Generator:
         affected = set(self.planted) | set(self.minimal)
         for vp in self.vendor_planted.values():
             affected |= set(vp["contracts"])
+        group_planted = {
+            group: {"kind": "vendor_concentration", "rules": ["CON-002"], "contracts": ids}
+            for group, ids in sorted(self.group_critical.items())
+            if len(ids) > 3
+        }
+        for gp in group_planted.values():
+            affected |= set(gp["contracts"])
         contracts = len(self.paths)
         full = sorted(n for cid, n in zip(self.paths, self.lines, strict=True)
                       if cid not in self.minimal)  # fmt: skip
@@ -1833,6 +1844,9 @@ class Generator:
                 "contracts_affected_by_vendor_problems": len(
                     {c for vp in self.vendor_planted.values() for c in vp["contracts"]}
                 ),
+                "contracts_in_concentrated_groups": len(
+                    {c for gp in group_planted.values() for c in gp["contracts"]}
+                ),
                 "contracts_expected_clean": contracts - len(affected | set(self.invalid)),
                 "contracts_invalid": len(self.invalid),
                 "attestations": sum(att_types.values()),
@@ -1850,6 +1864,7 @@ class Generator:
             "sample_contract": self.paths.get(self.sample or "", next(iter(self.paths.values()))),
             "planted": dict(sorted(self.planted.items())),
             "vendor_planted": dict(sorted(self.vendor_planted.items())),
+            "group_planted": group_planted,
             "minimal": sorted(self.minimal),
             "invalid": dict(sorted(self.invalid.items())),
         }

@@ -34,7 +34,10 @@ EXAMPLE_WORKFLOW = ROOT / "examples" / "workflows" / "vendor-onboarding.yml"
 TEMPLATES = ROOT / "src" / "vendorpolicy" / "templates"
 WORKFLOW_TEMPLATE = TEMPLATES / "vendor-onboarding.yml.tmpl"
 WORKFLOWS = sorted(
-    [*(ROOT / ".github" / "workflows").glob("*.yml"), *(ROOT / "examples" / "workflows").glob("*.yml")]
+    [
+        *(ROOT / ".github" / "workflows").glob("*.yml"),
+        *(ROOT / "examples" / "workflows").glob("*.yml"),
+    ]
 )
 FULL_PACK_RULES = 69
 SCAFFOLD_FILES = {
@@ -60,11 +63,20 @@ def _need(name: str) -> str:
     return path
 
 
-def _run(cmd: Sequence[str], cwd: Path | None = None, env: dict[str, str] | None = None,
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: Sequence[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        list(cmd), cwd=cwd, env=env, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, timeout=300, check=False,
+        list(cmd),
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=300,
+        check=False,
     )
 
 
@@ -89,20 +101,29 @@ def full_pack() -> None:
 
 
 def test_action_matches_the_github_actions_schema() -> None:
-    proc = _run([_need("check-jsonschema"), "--builtin-schema", "vendor.github-actions",
-                 str(ACTION)])
+    proc = _run(
+        [_need("check-jsonschema"), "--builtin-schema", "vendor.github-actions", str(ACTION)]
+    )
     assert proc.returncode == 0, proc.stdout
 
 
 def test_workflows_match_the_github_workflows_schema(tmp_path: Path) -> None:
-    assert any(p.parent.name == "workflows" and p.parent.parent.name == ".github"
-               for p in WORKFLOWS), "this project's CI workflow is missing"
+    assert any(
+        p.parent.name == "workflows" and p.parent.parent.name == ".github" for p in WORKFLOWS
+    ), "this project's CI workflow is missing"
     assert EXAMPLE_WORKFLOW in WORKFLOWS
     # the template as `vendorpolicy init` writes it (a .yml file)
     scaffold.init_repository(tmp_path / "scaffold")
     written = tmp_path / "scaffold" / ".github" / "workflows" / "vendor-onboarding.yml"
-    proc = _run([_need("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                 *map(str, WORKFLOWS), str(written)])
+    proc = _run(
+        [
+            _need("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, WORKFLOWS),
+            str(written),
+        ]
+    )
     assert proc.returncode == 0, proc.stdout
 
 
@@ -171,12 +192,23 @@ def test_published_hook_selects_documents_not_configuration(path: str, checked: 
 def test_zizmor_finds_nothing_in_the_action_workflows_and_hooks(tmp_path: Path) -> None:
     scaffold.init_repository(tmp_path)
     targets = [
-        ACTION, *WORKFLOWS, HOOKS_MANIFEST,
+        ACTION,
+        *WORKFLOWS,
+        HOOKS_MANIFEST,
         tmp_path / ".github" / "workflows" / "vendor-onboarding.yml",
         tmp_path / ".pre-commit-config.yaml",
     ]
-    proc = _run([_need("zizmor"), "--offline", "--no-config", "--strict-collection",
-                 "--persona", "pedantic", *map(str, targets)])
+    proc = _run(
+        [
+            _need("zizmor"),
+            "--offline",
+            "--no-config",
+            "--strict-collection",
+            "--persona",
+            "pedantic",
+            *map(str, targets),
+        ]
+    )
     assert proc.returncode == 0, proc.stdout
 
 
@@ -186,7 +218,7 @@ def test_zizmor_audit_is_not_vacuous(tmp_path: Path) -> None:
     bad.parent.mkdir(parents=True)
     bad.write_text(
         "on: pull_request\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-24.04\n"
-        "    steps:\n      - run: echo \"${{ github.event.pull_request.title }}\"\n",
+        '    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n',
         encoding="utf-8",
     )
     proc = _run([_need("zizmor"), "--offline", "--no-config", "--persona", "pedantic", str(bad)])
@@ -228,8 +260,13 @@ def test_actions_are_pinned_by_full_sha_with_a_version_comment(path: Path) -> No
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_workflows_are_least_privilege(path: Path) -> None:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    allowed = {"contents": "read", "security-events": "write", "actions": "read",
-               "checks": "write", "pull-requests": "write"}
+    allowed = {
+        "contents": "read",
+        "security-events": "write",
+        "actions": "read",
+        "checks": "write",
+        "pull-requests": "write",
+    }
     scopes = [doc.get("permissions")] + [j.get("permissions") for j in doc["jobs"].values()]
     for job in doc["jobs"].values():
         assert job.get("permissions") is not None or doc.get("permissions") is not None
@@ -276,7 +313,8 @@ def test_scaffold_workflow_is_the_example_workflow() -> None:
 def _action_step(step_id: str | None = None, name: str | None = None) -> dict[str, Any]:
     doc = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
     return next(
-        s for s in doc["runs"]["steps"]
+        s
+        for s in doc["runs"]["steps"]
         if (step_id and s.get("id") == step_id) or (name and s.get("name") == name)
     )
 
@@ -285,8 +323,9 @@ def _outputs(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines())
 
 
-def run_gate(workdir: Path, tmp: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str],
-                                                               dict[str, str], Path]:
+def run_gate(
+    workdir: Path, tmp: Path, **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
     """The `gate` step's script with the given inputs, under `bash -eo pipefail` (GitHub's)."""
     step = _action_step("gate")
     expr = re.compile(r"^\$\{\{ (?:inputs\.(?P<input>[\w-]+)|steps\.install\.outputs\.bin) \}\}$")
@@ -296,26 +335,35 @@ def run_gate(workdir: Path, tmp: Path, **inputs: str) -> tuple[subprocess.Comple
     for var, value in step["env"].items():
         m = expr.match(value)
         assert m, f"unexpected env expression {value}"
-        env[var] = (inputs.get(m["input"], defaults[m["input"]]) if m["input"]
-                    else str(Path(_need("vendorpolicy")).parent))
+        env[var] = (
+            inputs.get(m["input"], defaults[m["input"]])
+            if m["input"]
+            else str(Path(_need("vendorpolicy")).parent)
+        )
     outputs, summary = tmp / "github_output", tmp / "step_summary"
     outputs.write_text("", encoding="utf-8")
     summary.write_text("", encoding="utf-8")
-    env.update(GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary),
-               RUNNER_TEMP=str(tmp), NO_COLOR="1")
+    env.update(
+        GITHUB_OUTPUT=str(outputs),
+        GITHUB_STEP_SUMMARY=str(summary),
+        RUNNER_TEMP=str(tmp),
+        NO_COLOR="1",
+    )
     script = tmp / "gate.sh"
     script.write_text(step["run"], encoding="utf-8")
     bash = _need("bash")
-    proc = _run([bash, "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workdir,
-                env=env)
+    proc = _run(
+        [bash, "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=workdir, env=env
+    )
     return proc, _outputs(outputs), summary
 
 
 def run_exit_step(exit_code: str) -> int:
     step = _action_step(name="Fail the step with the gate's exit code")
     env = dict(os.environ, VP_EXIT_CODE=exit_code)
-    return _run([_need("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                env=env).returncode
+    return _run(
+        [_need("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env
+    ).returncode
 
 
 def test_action_gate_passes_the_scaffolded_repository(tmp_path: Path, full_pack: None) -> None:
@@ -357,7 +405,8 @@ def test_action_gate_splits_inputs_and_fails_with_the_tool(tmp_path: Path) -> No
     contract = repo / "contracts" / "example-contract.yaml"
     spaced = repo / "contracts" / "my contract.yaml"
     spaced.write_text(
-        contract.read_text(encoding="utf-8").replace("at_rest: true", "at_rest: false", 1)
+        contract.read_text(encoding="utf-8")
+        .replace("at_rest: true", "at_rest: false", 1)
         .replace("id: example-itsm-saas", "id: example-unencrypted", 1),
         encoding="utf-8",
     )
@@ -367,7 +416,8 @@ def test_action_gate_splits_inputs_and_fails_with_the_tool(tmp_path: Path) -> No
     work.mkdir()
 
     proc, out, _ = run_gate(
-        repo, work,
+        repo,
+        work,
         paths="  contracts/my contract.yaml  \n\ncontracts/example-contract.yaml\n",
         policies="my policies\n",
         **{"fail-on": "high", "as-of": "2026-11-22", "junit": "out/j unit.xml", "sarif": ""},
@@ -379,8 +429,9 @@ def test_action_gate_splits_inputs_and_fails_with_the_tool(tmp_path: Path) -> No
     assert out["junit"] == "out/j unit.xml" and (repo / "out" / "j unit.xml").is_file()
     assert out["sarif"] == ""
     assert not (repo / "reports").exists()
-    assert re.search(r"^::error file=contracts/my contract\.yaml,line=\d+", proc.stdout,
-                     re.MULTILINE), proc.stdout
+    assert re.search(
+        r"^::error file=contracts/my contract\.yaml,line=\d+", proc.stdout, re.MULTILINE
+    ), proc.stdout
     assert run_exit_step(out["exit-code"]) == 1
 
 
@@ -440,7 +491,9 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     assert "contracts/example-contract.yaml" in message and "CODEOWNERS" in message
     assert "nothing was written" in message
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "CODEOWNERS", "contracts", "contracts/example-contract.yaml",
+        "CODEOWNERS",
+        "contracts",
+        "contracts/example-contract.yaml",
     ]
     assert mine.read_text(encoding="utf-8") == "my own contract\n"
 
@@ -469,12 +522,17 @@ def _check_in_process(repo: Path, as_of: dt.date, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(repo)
     config = load_config(repo / ".vendorpolicy.yaml")
     options = runner.Options(
-        policy_dirs=tuple(default_policy_dirs()), as_of=as_of.isoformat(),
-        fail_on=Severity.LOW, use_cache=False,
+        policy_dirs=tuple(default_policy_dirs()),
+        as_of=as_of.isoformat(),
+        fail_on=Severity.LOW,
+        use_cache=False,
     )
     report = runner.run(options, config)
-    bad = [f"{r.path}:{r.line} {r.rule} {r.status.value} {r.message}" for r in report.results
-           if r.status.value in ("fail", "error")]
+    bad = [
+        f"{r.path}:{r.line} {r.rule} {r.status.value} {r.message}"
+        for r in report.results
+        if r.status.value in ("fail", "error")
+    ]
     assert report.exit_code == 0 and not bad, f"as of {as_of}: {bad}"
     assert report.summary["documents"] == 2
 
@@ -501,8 +559,9 @@ def test_scaffold_passes_vendorpolicy_check_run_inside_it(tmp_path: Path, full_p
     scaffold.init_repository(tmp_path)
     proc = _run([_need("vendorpolicy"), "check"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout
-    assert re.search(r"^passed: 2 document\(s\), 0 failed, 0 error\(s\)", proc.stdout,
-                     re.MULTILINE), proc.stdout
+    assert re.search(
+        r"^passed: 2 document\(s\), 0 failed, 0 error\(s\)", proc.stdout, re.MULTILINE
+    ), proc.stdout
 
 
 def test_init_through_the_console_script(tmp_path: Path) -> None:
@@ -530,15 +589,23 @@ def test_scaffold_pre_commit_hook_guards_commits(tmp_path: Path, full_pack: None
     repo, home = tmp_path / "repo", tmp_path / "home"
     home.mkdir()
     (home / "gitconfig").write_text("", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GIT_", "PRE_COMMIT", "VENDORPOLICY_", "XDG_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GIT_", "PRE_COMMIT", "VENDORPOLICY_", "XDG_"))
+    }
     env.update(
         PATH=f"{vendorpolicy.parent}{os.pathsep}{env.get('PATH', '')}",
-        HOME=str(home), XDG_CACHE_HOME=str(home / "cache"),
-        GIT_CONFIG_GLOBAL=str(home / "gitconfig"), GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="Owner", GIT_AUTHOR_EMAIL="owner@example.com",
-        GIT_COMMITTER_NAME="Owner", GIT_COMMITTER_EMAIL="owner@example.com",
-        PRE_COMMIT_HOME=str(home / "pre-commit"), PRE_COMMIT_COLOR="never",
+        HOME=str(home),
+        XDG_CACHE_HOME=str(home / "cache"),
+        GIT_CONFIG_GLOBAL=str(home / "gitconfig"),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Owner",
+        GIT_AUTHOR_EMAIL="owner@example.com",
+        GIT_COMMITTER_NAME="Owner",
+        GIT_COMMITTER_EMAIL="owner@example.com",
+        PRE_COMMIT_HOME=str(home / "pre-commit"),
+        PRE_COMMIT_COLOR="never",
     )
     scaffold.init_repository(repo)
     for cmd in ([git, "init", "-q", "-b", "main"], [pre_commit, "install"], [git, "add", "-A"]):
@@ -556,5 +623,6 @@ def test_scaffold_pre_commit_hook_guards_commits(tmp_path: Path, full_pack: None
     assert _run([git, "add", "-A"], cwd=repo, env=env).returncode == 0
     proc = _run([git, "commit", "-m", "unencrypted"], cwd=repo, env=env)
     assert proc.returncode != 0
-    assert re.search(r"^contracts/example-contract\.yaml:\d+:\d+ CRITICAL ENC-001 ", proc.stdout,
-                     re.MULTILINE), proc.stdout
+    assert re.search(
+        r"^contracts/example-contract\.yaml:\d+:\d+ CRITICAL ENC-001 ", proc.stdout, re.MULTILINE
+    ), proc.stdout

@@ -57,7 +57,9 @@ if not (VENDORPOLICY and PRE_COMMIT and GIT):
     )
 
 
-def published_hook(hook_id: str = "vendorpolicy", extra_args: str = "", **overrides: Any) -> dict:
+def published_hook(
+    hook_id: str = "vendorpolicy", extra_args: str = "", **overrides: Any
+) -> dict[str, Any]:
     """The hook of .pre-commit-hooks.yaml as a `repo: local` / `language: system` hook."""
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     hook = next(h for h in manifest if h["id"] == hook_id)
@@ -130,7 +132,7 @@ class Repo:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def install_hooks(self, *hooks: dict, config: str = CONFIG) -> None:
+    def install_hooks(self, *hooks: dict[str, Any], config: str = CONFIG) -> None:
         """Commit .vendorpolicy.yaml and .pre-commit-config.yaml, then `pre-commit install`."""
         self.write(".vendorpolicy.yaml", config)
         self.write(
@@ -167,6 +169,12 @@ def add_canonical_set(repo: Repo, contract: str | None = None) -> None:
     repo.write("waivers/waiver.yaml", canonical("waiver.yaml"))
 
 
+def finding(line: str) -> re.Match[str]:
+    match = FINDING.match(line)
+    assert match is not None, line
+    return match
+
+
 def findings(output: str) -> set[str]:
     return {line for line in output.splitlines() if FINDING.match(line)}
 
@@ -175,7 +183,7 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def builtin_hook(**overrides: Any) -> dict:
+def builtin_hook(**overrides: Any) -> dict[str, Any]:
     return published_hook(extra_args=f"--as-of {AS_OF}", **overrides)
 
 
@@ -214,9 +222,7 @@ def test_noncompliant_contract_is_blocked_then_fixed_contract_passes(repo: Repo)
     )
     assert expected.search(proc.stdout), proc.stdout
     # only the broken contract has findings, every one in the hook's one-line format
-    assert {FINDING.match(f)["path"] for f in findings(proc.stdout)} == {  # type: ignore[index]
-        "contracts/contract-full.yaml"
-    }
+    assert {finding(f)["path"] for f in findings(proc.stdout)} == {"contracts/contract-full.yaml"}
     assert SUMMARY.search(proc.stdout)
     # hook mode writes no report files, though the config asks for one
     assert not (repo.root / "reports").exists()
@@ -240,8 +246,10 @@ def test_noncompliant_contract_is_blocked_then_fixed_contract_passes(repo: Repo)
 def test_hook_mode_prints_findings_whatever_the_configured_format(repo: Repo) -> None:
     repo.install_hooks(builtin_hook(), config=CONFIG + "format: json\n")
     assert repo.commit("tooling").returncode == 0
-    add_canonical_set(repo, contract=canonical("contract-full.yaml").replace(
-        "at_rest: true ", "at_rest: false", 1))
+    add_canonical_set(
+        repo,
+        contract=canonical("contract-full.yaml").replace("at_rest: true ", "at_rest: false", 1),
+    )
     repo.git("add", "-A")
     proc = repo.commit("onboard helix")
     assert proc.returncode != 0
@@ -260,9 +268,9 @@ def test_validate_hook_blocks_schema_errors(repo: Repo) -> None:
 
     assert proc.returncode != 0
     line = line_of(broken, 'country: "XX"')
-    assert re.search(rf"contracts/portfolio-context\.yaml:{line}:\d+ \w+ VP-SCHEMA ", proc.stdout), (
-        proc.stdout
-    )
+    assert re.search(
+        rf"contracts/portfolio-context\.yaml:{line}:\d+ \w+ VP-SCHEMA ", proc.stdout
+    ), proc.stdout
     repo.write("contracts/portfolio-context.yaml", canonical("portfolio-context.yaml"))
     repo.git("add", "-A")
     proc = repo.commit("fixed")
@@ -310,21 +318,24 @@ def test_staged_contract_is_judged_with_committed_attestations(repo: Repo) -> No
     _amend_title(repo, 1)
     proc = repo.commit("retitle the contract")
     assert proc.returncode == 0, proc.stdout
-    assert re.search(r"^passed: 1 document\(s\), 0 failed", proc.stdout, re.MULTILINE), (
-        proc.stdout
-    )
+    assert re.search(r"^passed: 1 document\(s\), 0 failed", proc.stdout, re.MULTILINE), proc.stdout
 
     # Control: the same change without the attestations in the repository fails ATT-001,
     # so the pass above came from the committed attestations.
-    repo.git("rm", "-q", "attestations/attestation-iso27001.yaml",
-             "attestations/attestation-soc2-type2.yaml",
-             "attestations/attestation-bridge-letter.yaml",
-             "attestations/attestation-pentest.yaml")
+    repo.git(
+        "rm",
+        "-q",
+        "attestations/attestation-iso27001.yaml",
+        "attestations/attestation-soc2-type2.yaml",
+        "attestations/attestation-bridge-letter.yaml",
+        "attestations/attestation-pentest.yaml",
+    )
     _amend_title(repo, 2)
     proc = repo.commit("drop the attestations")
     assert proc.returncode != 0, proc.stdout
-    assert re.search(r"^contracts/contract-full\.yaml:\d+:\d+ \w+ ATT-001 ", proc.stdout,
-                     re.MULTILINE), proc.stdout
+    assert re.search(
+        r"^contracts/contract-full\.yaml:\d+:\d+ \w+ ATT-001 ", proc.stdout, re.MULTILINE
+    ), proc.stdout
     assert repo.commits() == 2
 
 
@@ -349,8 +360,15 @@ def test_unstaged_attestation_changes_do_not_change_the_verdict(repo: Repo) -> N
     assert edited
     _amend_title(repo, 1)
     assert VENDORPOLICY is not None
-    direct = repo.run(VENDORPOLICY, "check", "--hook", "--as-of", AS_OF,
-                      "contracts/contract-full.yaml", check=False)
+    direct = repo.run(
+        VENDORPOLICY,
+        "check",
+        "--hook",
+        "--as-of",
+        AS_OF,
+        "contracts/contract-full.yaml",
+        check=False,
+    )
     assert direct.returncode == 1
     assert any(" ATT-001 " in f for f in findings(direct.stdout)), direct.stdout
 
@@ -475,8 +493,16 @@ def _batch_repo(repo: Repo, policy_dir: Path, waivers: dict[str, str]) -> list[s
 def _single_run(repo: Repo, policy_dir: Path, files: list[str]) -> set[str]:
     assert VENDORPOLICY is not None
     proc = repo.run(
-        VENDORPOLICY, "check", "--hook", "--as-of", AS_OF, "--policies", str(policy_dir), "--",
-        *files, check=False,
+        VENDORPOLICY,
+        "check",
+        "--hook",
+        "--as-of",
+        AS_OF,
+        "--policies",
+        str(policy_dir),
+        "--",
+        *files,
+        check=False,
     )
     assert proc.returncode in (0, 1), proc.stdout
     return findings(proc.stdout)
@@ -498,8 +524,7 @@ def test_batches_report_the_same_findings_as_one_run(repo: Repo, tmp_path: Path)
     single = _single_run(repo, tmp_path / "policies", files)
     assert hooked == single
     # the findings do depend on the context: the expected failures, and nothing else
-    rules = sorted((FINDING.match(f)["rule"], f.split("/")[-1].split(":")[0])  # type: ignore[index]
-                   for f in hooked)
+    rules = sorted((finding(f)["rule"], finding(f)["path"].split("/")[-1]) for f in hooked)
     expected_enc = [i for i in range(60) if i % 7 == 0 and i != 7]  # batch-07 is waived
     expected_att = [i for i, v in enumerate(VENDORS) if v in ("v4", "v5")]
     expected_con = [i for i, v in enumerate(VENDORS) if v in ("v0", "v1")]
@@ -522,8 +547,9 @@ def test_batches_report_unmatched_waivers_like_one_run(repo: Repo, tmp_path: Pat
     # batches, so most waivers land in another batch than their target.
     compliant = [i for i in range(60) if i % 7 != 0][:10]
     waivers = {
-        f"w-stale-{i:02d}": WAIVER.format(wid=f"W-STALE-{i:02d}", vendor=VENDORS[i],
-                                          target=f"batch-{i:02d}")
+        f"w-stale-{i:02d}": WAIVER.format(
+            wid=f"W-STALE-{i:02d}", vendor=VENDORS[i], target=f"batch-{i:02d}"
+        )
         for i in compliant
     }
     files = _batch_repo(repo, tmp_path / "policies", waivers)

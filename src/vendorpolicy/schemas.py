@@ -81,11 +81,29 @@ def nullable_paths(kind: str) -> frozenset[str]:
     return frozenset(found)
 
 
-class SchemaSet:
-    """One compiled validator per kind."""
+def _fast_validator(kind: str) -> Any:
+    """jsonschema-rs (Rust) answers "valid?" in ~0.01 ms where jsonschema takes ~5 ms on a
+    full contract; jsonschema still writes every message. None when it is not installed."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - the fast path is optional
+        return None
+    folder = Path(resources.data_dir("schemas"))
+    registry = jsonschema_rs.Registry(
+        [(p.name, load_schema(p.name)) for p in sorted(folder.glob("*.json"))]
+    )
+    return jsonschema_rs.validator_for(
+        schema_for(kind), registry=registry, validate_formats=True
+    )
 
-    def __init__(self) -> None:
+
+class SchemaSet:
+    """One compiled validator per kind (plus the fast yes/no path when available)."""
+
+    def __init__(self, fast: bool = True) -> None:
         self._validators: dict[str, Draft202012Validator] = {}
+        self._fast: dict[str, Any] = {}
+        self.use_fast = fast
 
     @classmethod
     @cache
@@ -110,9 +128,22 @@ class SchemaSet:
             return []
         return self.validate_data(doc.data, kind, doc.sourcemap)
 
+    def is_valid_fast(self, data: Any, kind: str) -> bool:
+        if not self.use_fast:
+            return False
+        if kind not in self._fast:
+            try:
+                self._fast[kind] = _fast_validator(kind)
+            except Exception:  # noqa: BLE001 - any trouble: use the reference validator
+                self._fast[kind] = None
+        fast = self._fast[kind]
+        return bool(fast is not None and fast.is_valid(data))
+
     def validate_data(
         self, data: Any, kind: str, smap: sourcemap.SourceMap | None = None
     ) -> list[Problem]:
+        if self.is_valid_fast(data, kind):
+            return []
         problems = [_problem(err, smap) for err in _flatten(self.validator(kind).iter_errors(data))]
         unique = {(p.line, p.column, p.message): p for p in problems}
         return sorted(unique.values(), key=lambda p: (p.line, p.column, p.message))
