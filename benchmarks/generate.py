@@ -158,11 +158,15 @@ def to_yaml(doc: dict[str, Any], header: list[str], sections: bool = False) -> s
 # Reference data
 # --------------------------------------------------------------------------------------
 
-EEA = (
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
-).split()
+EEA = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+    "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS",
+    "LI", "NO",
+]  # fmt: skip
 EEA_SET = frozenset(EEA)
-ADEQUACY = frozenset("AD AR CA FO GG IL IM JP JE NZ KR CH GB US UY".split())
+ADEQUACY = frozenset(
+    ["AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "US", "UY"]
+)
 
 LEGAL_FORMS = {
     "NL": "B.V.", "DE": "GmbH", "FR": "SAS", "IE": "Limited", "LU": "S.A.", "BE": "NV",
@@ -179,24 +183,29 @@ REGISTRY = {
     "SE": "Org.nr {d6}-{d4}", "PL": "KRS {d10}",
 }  # fmt: skip
 
-FIRST = (
-    "Helix Nordlicht Quillon Arcadia Borealis Cobalt Meridian Vantage Sylvan Orion Kestrel "
-    "Lumen Tessera Altair Brightwater Cedar Delphi Ember Fjord Granite Harbor Iris Juniper "
-    "Kairos Lighthouse Marble Nimbus Obsidian Pinnacle Quartz Riverbend Saffron Tundra Umbra "
-    "Vela Willow Xylem Yarrow Zephyr Atlas Beacon Citadel Dune Evergreen Falcon Glacier Heron "
-    "Indigo Jasper Keystone Larch Mistral Northwind Opal Polaris Redwood Solstice Tidewater "
-    "Upland Verity"
-).split()
-SECOND = (
-    "Cloud Data Digital Systems Networks Software Infra Compute Logic Secure Bridge Core Stack "
-    "Grid Signal Vector Pulse Matrix Sphere Works Labs Tech Link Wave Byte Forge Point Path "
-    "Scale Shift Nexus Axis Flow Gate Hub Line Port Mesh Sync Ops"
-).split()
-SUB_WORDS = (
-    "Euro Nordic Atlantic Alpine Baltic Central Continental Danube Delta Eastern Iberian Metro "
-    "Northern Pan Prime Rhine Southern Union Western Summit Harbour Crown Capital Civic Coastal "
-    "Orbit Vista Sterling Pioneer Horizon"
-).split()
+FIRST = [
+    "Helix", "Nordlicht", "Quillon", "Arcadia", "Borealis", "Cobalt", "Meridian", "Vantage",
+    "Sylvan", "Orion", "Kestrel", "Lumen", "Tessera", "Altair", "Brightwater", "Cedar",
+    "Delphi", "Ember", "Fjord", "Granite", "Harbor", "Iris", "Juniper", "Kairos",
+    "Lighthouse", "Marble", "Nimbus", "Obsidian", "Pinnacle", "Quartz", "Riverbend",
+    "Saffron", "Tundra", "Umbra", "Vela", "Willow", "Xylem", "Yarrow", "Zephyr", "Atlas",
+    "Beacon", "Citadel", "Dune", "Evergreen", "Falcon", "Glacier", "Heron", "Indigo",
+    "Jasper", "Keystone", "Larch", "Mistral", "Northwind", "Opal", "Polaris", "Redwood",
+    "Solstice", "Tidewater", "Upland", "Verity",
+]  # fmt: skip
+SECOND = [
+    "Cloud", "Data", "Digital", "Systems", "Networks", "Software", "Infra", "Compute",
+    "Logic", "Secure", "Bridge", "Core", "Stack", "Grid", "Signal", "Vector", "Pulse",
+    "Matrix", "Sphere", "Works", "Labs", "Tech", "Link", "Wave", "Byte", "Forge", "Point",
+    "Path", "Scale", "Shift", "Nexus", "Axis", "Flow", "Gate", "Hub", "Line", "Port",
+    "Mesh", "Sync", "Ops",
+]  # fmt: skip
+SUB_WORDS = [
+    "Euro", "Nordic", "Atlantic", "Alpine", "Baltic", "Central", "Continental", "Danube",
+    "Delta", "Eastern", "Iberian", "Metro", "Northern", "Pan", "Prime", "Rhine", "Southern",
+    "Union", "Western", "Summit", "Harbour", "Crown", "Capital", "Civic", "Coastal",
+    "Orbit", "Vista", "Sterling", "Pioneer", "Horizon",
+]  # fmt: skip
 
 # city, country, for subcontractor entities
 CITIES = [
@@ -492,6 +501,8 @@ class Vendor:
     subs: dict[str, Sub] = field(default_factory=dict)
     chd: bool = False
     needs_pentest: bool = False
+    any_cif: bool = False
+    any_sens: bool = False
     contract_ids: list[str] = field(default_factory=list)
 
 
@@ -626,8 +637,11 @@ def _register_incomplete(doc: dict[str, Any], c: Ctx) -> list[str]:
 
 
 def _workforce(doc: dict[str, Any], c: Ctx) -> list[str]:
-    doc["workforce"] = {"affected_employees": 14, "change_plan": False,
-                        "employee_rep_consultation": True}  # fmt: skip
+    doc["workforce"] = {
+        "affected_employees": 14,
+        "change_plan": False,
+        "employee_rep_consultation": True,
+    }
     return []
 
 
@@ -764,8 +778,14 @@ VENDOR_VIOLATIONS = {
 }
 
 # Schema errors for --invalid-share.
-INVALID_KINDS = ["country_uk", "tls_float", "unknown_field", "missing_classification_field",
-                 "impossible_date", "bad_service_type"]  # fmt: skip
+INVALID_KINDS = [
+    "country_uk",
+    "tls_float",
+    "unknown_field",
+    "missing_classification_field",
+    "impossible_date",
+    "bad_service_type",
+]
 
 
 # --------------------------------------------------------------------------------------
@@ -807,9 +827,6 @@ class Generator:
 
     def pick(self, seq: list[Any]) -> Any:
         return seq[self.rng.randrange(len(seq))]
-
-    def weighted(self, pairs: list[tuple[Any, float]]) -> Any:
-        return self.rng.choices([a for a, _ in pairs], [w for _, w in pairs])[0]
 
     def digits(self, n: int) -> str:
         return "".join(str(self.rng.randrange(10)) for _ in range(n))
@@ -992,7 +1009,9 @@ class Generator:
         if self.chance(0.7):
             labels: dict[str, Any] = {"business_unit": bu_key}
             if self.chance(0.6):
-                labels["register_of_information_ref"] = Q(f"ROI-{start.year}-{r.randint(1, 9999):04d}")
+                labels["register_of_information_ref"] = Q(
+                    f"ROI-{start.year}-{r.randint(1, 9999):04d}"
+                )
             metadata["labels"] = labels
         classification = {
             "critical_function": cif,
@@ -1022,8 +1041,19 @@ class Generator:
                 doc["services"][0]["critical_function"] = True
             for s in doc["services"]:
                 v.services[s["id"]] = None
-            ctx = Ctx(cif, pd, False, sens, dc != "public", chd, False, dc == "restricted",
-                      False, False, False)  # fmt: skip
+            ctx = Ctx(
+                cif,
+                pd,
+                False,
+                sens,
+                dc != "public",
+                chd,
+                False,
+                dc == "restricted",
+                False,
+                False,
+                False,
+            )
             self.minimal.append(cid)
             return doc, ctx
 
@@ -1101,8 +1131,14 @@ class Generator:
                     )
             if self.chance(0.15):
                 transfers.append(
-                    {"country": Q(self.pick(["CH", "GB"])), "mechanism": "adequacy",
-                     "tia_completed": True}  # fmt: skip
+                    {
+                        "country": Note(
+                            Q(self.pick(["CH", "GB"])),
+                            "third-line support, only with the bank's case-by-case approval",
+                        ),
+                        "mechanism": "adequacy",
+                        "tia_completed": True,
+                    }
                 )
         for c in [*storage, *processing]:
             v.locations[c] = None
@@ -1173,13 +1209,15 @@ class Generator:
                 "exit": {
                     "return_format": self.pick(
                         [
-                            Folded("Database dumps in the native format and CSV extracts of "
-                                   "all tables, each with a SHA-256 manifest"),
+                            Folded(
+                                "Database dumps in the native format and CSV extracts of "
+                                "all tables, each with a SHA-256 manifest"
+                            ),
                             "CSV and JSON exports with a data dictionary",
                             "VM images (OVF) and object storage exports",
                             "Git bundles of all repositories and an export of the wiki",
                         ]
-                    ),  # fmt: skip
+                    ),
                     "return_within_days": self.pick([14, 30, 30, 21]),
                     "access_on_insolvency": True,
                     "deletion_certificate": True,
@@ -1224,7 +1262,11 @@ class Generator:
                 "min_tls_version": Q(self.pick(["1.2", "1.2", "1.3"])),
                 "key_control": key_control,
             },
-            "mfa": {"privileged": True, "remote": True, "all_users": sens or chd or self.chance(0.5)},
+            "mfa": {
+                "privileged": True,
+                "remote": True,
+                "all_users": sens or chd or self.chance(0.5),
+            },
             "network_segmentation": True,
             "tlpt_participation": cif or self.chance(0.2),
             "training_participation": True,
@@ -1289,9 +1331,12 @@ class Generator:
             }
         doc["subcontractors"] = subs
         triggers = {
-            "breach_law_or_contract", "material_change", "security_weakness",
-            "regulator_instruction", "insolvency",
-        }  # fmt: skip
+            "breach_law_or_contract",
+            "material_change",
+            "security_weakness",
+            "regulator_instruction",
+            "insolvency",
+        }
         if subc:
             triggers |= {"unauthorised_subcontracting", "subcontracting_change_objected"}
         if self.chance(0.7):
@@ -1314,11 +1359,14 @@ class Generator:
         )
         doc["exit_plan"] = {
             "documented": True if cif else self.chance(0.5),
-            "last_tested": qd(self.past(15, 330)) if cif else self.pick([None, qd(self.past(100, 900))]),  # noqa: E501
-            "alternative_provider_identified": True if substitutability == "not_substitutable"
+            "last_tested": qd(self.past(15, 330))
+            if cif
+            else self.pick([None, qd(self.past(100, 900))]),
+            "alternative_provider_identified": True
+            if substitutability == "not_substitutable"
             else self.chance(0.7),
             "reintegration_possible": self.pick(["easy", "difficult", "not_possible"]),
-        }  # fmt: skip
+        }
         doc["dependency"] = {"substitutability": substitutability}
         doc["ip"] = {
             "deliverables_owner": owner,
@@ -1350,10 +1398,16 @@ class Generator:
         }
         doc["personnel"] = {
             "key_personnel": r.sample(
-                ["Service Delivery Manager", "Lead Platform Architect", "Engagement Partner",
-                 "Security Officer", "Delivery Lead", "Technical Account Manager"],
+                [
+                    "Service Delivery Manager",
+                    "Lead Platform Architect",
+                    "Engagement Partner",
+                    "Security Officer",
+                    "Delivery Lead",
+                    "Technical Account Manager",
+                ],
                 r.randint(1, 3),
-            ),  # fmt: skip
+            ),
             "key_change_notice_days": self.pick([30, 45, 60, 90]),
             "screening": True,
             "offboarding_notice_hours": self.pick([4, 8, 24]),
@@ -1373,8 +1427,27 @@ class Generator:
         }
         if affected == 0 and self.chance(0.25):  # people drop sections that do not apply
             del doc["workforce"]
-        ctx = Ctx(cif, pd, proc, sens, dc != "public", chd, subc, restricted, dev,
-                  bool(subs), bool(levels))  # fmt: skip
+        # a few comments, as people leave them
+        if doc["classification"]["critical_function"] and self.chance(0.4):
+            doc["classification"]["critical_function"] = Note(
+                True, "critical or important function (DORA Art. 3(22)), see the register"
+            )
+        if self.chance(0.2):
+            t = doc["termination"]
+            t["vendor_notice_days"] = Note(t["vendor_notice_days"], "clause 21.2 of the MSA")
+        ctx = Ctx(
+            cif,
+            pd,
+            proc,
+            sens,
+            dc != "public",
+            chd,
+            subc,
+            restricted,
+            dev,
+            bool(subs),
+            bool(levels),
+        )
         return doc, ctx
 
     def service_levels(self, services: list[dict[str, Any]], cif: bool) -> list[dict[str, Any]]:
@@ -1393,19 +1466,36 @@ class Generator:
                 }
             )
 
-        remedies = ["service_credit", "service_credit", "corrective_action_plan",
-                    "termination_right"]  # fmt: skip
+        remedies = [
+            "service_credit",
+            "service_credit",
+            "corrective_action_plan",
+            "termination_right",
+        ]
         options: dict[str, list[str]] = {}
         for s in services:
             if s["type"] in INFRA_TYPES:
-                options[s["id"]] = ["availability", "incident_response_time",
-                                    "incident_resolution_time", "rto", "rpo", "patch_compliance"]
+                options[s["id"]] = [
+                    "availability",
+                    "incident_response_time",
+                    "incident_resolution_time",
+                    "rto",
+                    "rpo",
+                    "patch_compliance",
+                ]
             elif s["type"] == "service_desk":
-                options[s["id"]] = ["incident_response_time", "customer_satisfaction",
-                                    "incident_resolution_time"]
+                options[s["id"]] = [
+                    "incident_response_time",
+                    "customer_satisfaction",
+                    "incident_resolution_time",
+                ]
             else:
-                options[s["id"]] = ["throughput", "customer_satisfaction",
-                                    "incident_resolution_time", "other"]  # fmt: skip
+                options[s["id"]] = [
+                    "throughput",
+                    "customer_satisfaction",
+                    "incident_resolution_time",
+                    "other",
+                ]
         # one level per service, then extra ones up to 2-10 in all (CIF may add two below)
         extra = r.randint(max(2, len(services)), 10) - len(services) - (2 if cif else 0)
         chosen = {sid: [r.choice(opts)] for sid, opts in options.items()}
@@ -1421,21 +1511,29 @@ class Generator:
             first = services[0]["id"]
             if not any(x["metric"] == "availability" and x["target"] >= 99.9 for x in levels):
                 level(first, "availability", self.pick([99.9, 99.95]), "percent", "service_credit")
-            if not any(x["metric"] in ("patch_compliance", "security_incident_count") for x in levels):  # noqa: E501
+            if not any(
+                x["metric"] in ("patch_compliance", "security_incident_count") for x in levels
+            ):
                 if self.chance(0.5):
                     level(first, "security_incident_count", 0, "count", "corrective_action_plan")
                 else:
                     level(first, "patch_compliance", 98, "percent", "corrective_action_plan")
-            if not any(x["remedy"] in ("corrective_action_plan", "termination_right") for x in levels):  # noqa: E501
+            if not any(
+                x["remedy"] in ("corrective_action_plan", "termination_right") for x in levels
+            ):
                 levels[-1]["remedy"] = "corrective_action_plan"
         return levels
 
     def target(self, metric: str, cif: bool) -> tuple[Any, str]:
         pick = self.pick
         if metric == "availability":
-            return (pick([99.9, 99.95, 99.99]) if cif else pick([99.5, 99.7, 99.8, 99.9])), "percent"
+            return (
+                pick([99.9, 99.95, 99.99]) if cif else pick([99.5, 99.7, 99.8, 99.9])
+            ), "percent"
         if metric == "incident_response_time":
-            return (pick([15, 30, 60]), "minutes") if self.chance(0.7) else (pick([1, 2, 4]), "hours")
+            return (
+                (pick([15, 30, 60]), "minutes") if self.chance(0.7) else (pick([1, 2, 4]), "hours")
+            )
         if metric == "incident_resolution_time":
             return pick([4, 8, 24]), "hours"
         if metric == "rto":
@@ -1513,10 +1611,19 @@ class Generator:
                 issued = min(p_end + timedelta(days=r.randint(20, 60)), TODAY - timedelta(days=2))
                 atype = "soc2_type1" if problem == "soc2_type1_only" and h == 0 else "soc2_type2"
                 aid = att_id(f"{'soc2t1' if atype == 'soc2_type1' else 'soc2'}-{p_end.year}")
-                doc = envelope(aid, f"SOC 2 {'Type I' if atype == 'soc2_type1' else 'Type II'}"
-                               f" report, {p_start:%d %b %Y} - {p_end:%d %b %Y}", entity, atype)  # fmt: skip
-                doc["issuer"] = {"name": auditor, "kind": "cpa_firm", "accredited": True,
-                                 "accreditation_body": peer}  # fmt: skip
+                doc = envelope(
+                    aid,
+                    f"SOC 2 {'Type I' if atype == 'soc2_type1' else 'Type II'}"
+                    f" report, {p_start:%d %b %Y} - {p_end:%d %b %Y}",
+                    entity,
+                    atype,
+                )
+                doc["issuer"] = {
+                    "name": auditor,
+                    "kind": "cpa_firm",
+                    "accredited": True,
+                    "accreditation_body": peer,
+                }
                 doc["issued"] = qd(issued)
                 doc["valid_until"] = None
                 if atype == "soc2_type1":
@@ -1535,8 +1642,13 @@ class Generator:
                     doc["exceptions"] = 3 if qualified else r.choice([0, 0, 0, 1, 2])
                     orgs = []
                     for sub in sorted(v.subs.values(), key=lambda s: s.id)[:6]:
-                        orgs.append({"name": sub.name, "id": sub.id,
-                                     "method": "carve_out" if sub.carve_out else "inclusive"})  # fmt: skip
+                        orgs.append(
+                            {
+                                "name": sub.name,
+                                "id": sub.id,
+                                "method": "carve_out" if sub.carve_out else "inclusive",
+                            }
+                        )
                         if sub.carve_out:
                             self.carved[sub.id] = sub
                     doc["subservice_orgs"] = orgs
@@ -1546,14 +1658,23 @@ class Generator:
             bridge = problem == "bridged_soc2" or (months_back >= 6 and self.chance(0.3))
             if bridge and problem != "stale_soc2" and latest_soc2:
                 aid = att_id(f"bridge-{TODAY.year}")
-                doc = envelope(aid, f"Bridge letter for the SOC 2 report {latest_soc2}", entity,
-                               "bridge_letter")  # fmt: skip
-                doc["issuer"] = {"name": f"{entity}, Office of the CISO",
-                                 "kind": "vendor_management", "accredited": False}  # fmt: skip
+                doc = envelope(
+                    aid,
+                    f"Bridge letter for the SOC 2 report {latest_soc2}",
+                    entity,
+                    "bridge_letter",
+                )
+                doc["issuer"] = {
+                    "name": f"{entity}, Office of the CISO",
+                    "kind": "vendor_management",
+                    "accredited": False,
+                }
                 doc["issued"] = qd(self.past(5, 40))
                 doc["scope"] = {"services": services, "locations": locations}
-                doc["bridge"] = {"for_attestation": latest_soc2,
-                                 "covers_until": qd(TODAY + timedelta(days=r.randint(20, 90)))}  # fmt: skip
+                doc["bridge"] = {
+                    "for_attestation": latest_soc2,
+                    "covers_until": qd(TODAY + timedelta(days=r.randint(20, 90))),
+                }
                 docs.append((aid, doc))
 
         if not v.soc2 or self.chance(0.45) or problem in ("iso_2013", "expired_iso"):
@@ -1568,11 +1689,19 @@ class Generator:
                 issued = add_months(TODAY, -38)
                 valid = add_months(issued, 36) - timedelta(days=1)
             aid = att_id(f"iso27001-{issued.year}")
-            doc = envelope(aid, f"ISO/IEC 27001:{version} certificate "
-                           f"{slug(v.base)[:4].upper()}-ISMS-{r.randint(100, 9999)}", subject,
-                           "iso27001")  # fmt: skip
-            doc["issuer"] = {"name": body, "kind": "accredited_cb", "accredited": True,
-                             "accreditation_body": acc}  # fmt: skip
+            doc = envelope(
+                aid,
+                f"ISO/IEC 27001:{version} certificate "
+                f"{slug(v.base)[:4].upper()}-ISMS-{r.randint(100, 9999)}",
+                subject,
+                "iso27001",
+            )
+            doc["issuer"] = {
+                "name": body,
+                "kind": "accredited_cb",
+                "accredited": True,
+                "accreditation_body": acc,
+            }
             doc["issued"] = qd(issued)
             doc["valid_until"] = qd(valid)
             doc["standard_version"] = Q(version)
@@ -1597,13 +1726,22 @@ class Generator:
                 p_end = add_months(end, -12 * h)
                 p_start = p_end - timedelta(days=r.randint(10, 30))
                 aid = att_id(f"pentest-{p_end.year}")
-                doc = envelope(aid, f"Independent penetration test, {p_end:%B %Y}", entity,
-                               "pentest_letter")  # fmt: skip
-                doc["issuer"] = {"name": firm, "kind": "pentest_firm", "accredited": True,
-                                 "accreditation_body": "CREST"}  # fmt: skip
+                doc = envelope(
+                    aid, f"Independent penetration test, {p_end:%B %Y}", entity, "pentest_letter"
+                )
+                doc["issuer"] = {
+                    "name": firm,
+                    "kind": "pentest_firm",
+                    "accredited": True,
+                    "accreditation_body": "CREST",
+                }
                 doc["issued"] = qd(p_end + timedelta(days=r.randint(5, 15)))
                 doc["period"] = {"start": qd(p_start), "end": qd(p_end)}
-                scope = list(services) if h == 0 else r.sample(list(services), max(1, len(services) // 2))  # noqa: E501
+                scope = (
+                    list(services)
+                    if h == 0
+                    else r.sample(list(services), max(1, len(services) // 2))
+                )
                 doc["scope"] = {"services": Flow(scope), "locations": locations}
                 doc["pentest"] = {"independent": True}
                 high = 2 if h == 0 and problem == "pentest_open_high" else 0
@@ -1614,10 +1752,18 @@ class Generator:
             issued = self.past(20, 300)
             version = "3.2.1" if problem == "pci_aoc_3_2_1" else "4.0.1"
             aid = att_id(f"pci-aoc-{issued.year}")
-            doc = envelope(aid, f"PCI DSS v{version} Attestation of Compliance (service provider)",
-                           entity, "pci_dss_aoc")  # fmt: skip
-            doc["issuer"] = {"name": self.pick(QSAS), "kind": "qsa", "accredited": True,
-                             "accreditation_body": "PCI SSC"}  # fmt: skip
+            doc = envelope(
+                aid,
+                f"PCI DSS v{version} Attestation of Compliance (service provider)",
+                entity,
+                "pci_dss_aoc",
+            )
+            doc["issuer"] = {
+                "name": self.pick(QSAS),
+                "kind": "qsa",
+                "accredited": True,
+                "accreditation_body": "PCI SSC",
+            }
             doc["issued"] = qd(issued)
             doc["valid_until"] = qd(add_months(issued, 12) - timedelta(days=1))
             doc["standard_version"] = Q(version)
@@ -1628,14 +1774,32 @@ class Generator:
             issued = self.past(30, 600)
             aid = att_id(f"csa-star-{issued.year}")
             doc = envelope(aid, "CSA STAR Level 2 certification", entity, "csa_star_l2")
-            doc["issuer"] = {"name": self.pick(CERT_BODIES)[0], "kind": "accredited_cb",
-                             "accredited": True}  # fmt: skip
+            doc["issuer"] = {
+                "name": self.pick(CERT_BODIES)[0],
+                "kind": "accredited_cb",
+                "accredited": True,
+            }
             doc["issued"] = qd(issued)
             doc["valid_until"] = qd(add_months(issued, 36) - timedelta(days=1))
             doc["standard_version"] = Q("4.0.12")
             doc["scope"] = {"services": services, "locations": locations}
             docs.append((aid, doc))
         return docs
+
+    def vendor_problem(self, v: Vendor) -> str:
+        """One evidence problem that a rule sees on at least one of the vendor's contracts."""
+        applies = {
+            "stale_soc2": v.soc2,  # ATT-002: every contract of a vendor with a SOC 2 report
+            "bridged_soc2": v.soc2,
+            "qualified_opinion": v.soc2,  # ATT-005
+            "soc2_type1_only": v.soc2 and v.any_cif,  # ATT-003: critical functions
+            "tsc_without_confidentiality": v.soc2 and v.any_sens,  # ATT-004: SENS
+            "iso_2013": True,  # ATT-006: every contract of a vendor with an ISO certificate
+            "expired_iso": True,
+            "pentest_open_high": v.needs_pentest,  # SEC-003: SENS, CIF or CHD
+            "pci_aoc_3_2_1": v.chd,  # ATT-008
+        }
+        return str(self.pick(sorted(k for k, ok in applies.items() if ok)))
 
     def sub_attestation(self, sub: Sub) -> tuple[str, dict[str, Any]]:
         body, acc = self.pick(CERT_BODIES)
@@ -1647,19 +1811,27 @@ class Generator:
         doc = {
             "apiVersion": "vendorpolicy/v1",
             "kind": "Attestation",
-            "metadata": {"id": aid, "vendor": sub.id,
-                         "title": f"ISO/IEC 27001:2022 certificate of {sub.name}"},
+            "metadata": {
+                "id": aid,
+                "vendor": sub.id,
+                "title": f"ISO/IEC 27001:2022 certificate of {sub.name}",
+            },
             "subject_entity": sub.name,
             "type": "iso27001",
-            "issuer": {"name": body, "kind": "accredited_cb", "accredited": True,
-                       "accreditation_body": acc},
+            "issuer": {
+                "name": body,
+                "kind": "accredited_cb",
+                "accredited": True,
+                "accreditation_body": acc,
+            },
             "issued": qd(issued),
             "valid_until": qd(add_months(issued, 36) - timedelta(days=1)),
             "standard_version": Q("2022"),
-            "scope": {"services": Flow([sub.kind, "remote-hands"] if sub.kind == "colo"
-                                       else [sub.kind]),
-                      "locations": qc(sub.processing)},
-        }  # fmt: skip
+            "scope": {
+                "services": Flow([sub.kind, "remote-hands"] if sub.kind == "colo" else [sub.kind]),
+                "locations": qc(sub.processing),
+            },
+        }
         return aid, doc
 
     # ---- invalid documents ---------------------------------------------------------------
@@ -1705,10 +1877,9 @@ class Generator:
         per_vendor = [1] * len(vendors)
         for i in self.rng.choices(range(len(vendors)), weights, k=max(0, self.n - len(vendors))):
             per_vendor[i] += 1
-        vendor_problem: dict[str, str] = {}
-        for v in vendors:
-            if self.chance(0.04):
-                vendor_problem[v.key] = self.pick(sorted(VENDOR_VIOLATIONS))
+        # ~4 % of vendors get a problem in their evidence, chosen once their contracts are
+        # known, among the problems that some rule would see on one of those contracts
+        flagged = {v.key for v in vendors if self.chance(0.04)}
 
         att_types: dict[str, int] = {}
         for v, count in zip(vendors, per_vendor, strict=True):
@@ -1723,6 +1894,8 @@ class Generator:
                     self.group_critical.setdefault(v.group, []).append(cid)
                 v.chd |= ctx.chd
                 v.needs_pentest |= ctx.sens or ctx.cif or ctx.chd
+                v.any_cif |= ctx.cif
+                v.any_sens |= ctx.sens
                 if "data" in doc:
                     for c in doc["data"]["storage_countries"]:
                         v.locations[c] = None
@@ -1735,7 +1908,7 @@ class Generator:
                     and cid not in self.planted
                     and cid not in self.minimal
                     and v.soc2
-                    and v.key not in vendor_problem
+                    and v.key not in flagged
                     and self.group_cap.get(v.group, 3) <= 3
                 ):
                     self.sample = cid
@@ -1746,12 +1919,7 @@ class Generator:
                 self.paths[cid] = rel
                 self.contract_vendor[cid] = v.key
                 v.contract_ids.append(cid)
-            problem = vendor_problem.get(v.key)
-            if problem == "pci_aoc_3_2_1" and not v.chd:
-                problem = "pentest_open_high"
-            if problem in ("stale_soc2", "bridged_soc2", "soc2_type1_only",
-                           "qualified_opinion", "tsc_without_confidentiality") and not v.soc2:
-                problem = "iso_2013"  # fmt: skip
+            problem = self.vendor_problem(v) if v.key in flagged else None
             if problem:
                 self.vendor_planted[v.key] = {
                     "kind": problem,
@@ -1791,11 +1959,14 @@ class Generator:
             doc: dict[str, Any] = {
                 "apiVersion": "vendorpolicy/v1",
                 "kind": "Waiver",
-                "metadata": {"id": wid, "vendor": vendor,
-                             "title": f"Accepted deviation from {rule} until renegotiation"},
+                "metadata": {
+                    "id": wid,
+                    "vendor": vendor,
+                    "title": f"Accepted deviation from {rule} until renegotiation",
+                },
                 "rule": rule,
                 "targets": Flow(targets),
-            }  # fmt: skip
+            }
             if pointer and self.chance(0.5):
                 doc["pointer"] = pointer
             doc["justification"] = Folded(
@@ -1804,9 +1975,12 @@ class Generator:
                 "by the vendor management office every quarter."
             )
             doc["approved_by"] = self.pick(
-                ["ciso@nordhaven-bank.example", "cro@nordhaven-bank.example",
-                 "head-of-sourcing@nordhaven-bank.example"]
-            )  # fmt: skip
+                [
+                    "ciso@nordhaven-bank.example",
+                    "cro@nordhaven-bank.example",
+                    "head-of-sourcing@nordhaven-bank.example",
+                ]
+            )
             doc["approved_on"] = qd(approved)
             doc["expires"] = qd(expires)
             if self.chance(0.7):
@@ -1815,7 +1989,9 @@ class Generator:
             self.write(f"waivers/{wid}.yaml", to_yaml(doc, [f"Waiver of {rule} for {targets[0]}"]))
         return len(chosen)
 
-    def manifest(self, vendors: list[Vendor], att_types: dict[str, int], waivers: int) -> dict[str, Any]:  # noqa: E501
+    def manifest(
+        self, vendors: list[Vendor], att_types: dict[str, int], waivers: int
+    ) -> dict[str, Any]:
         affected = set(self.planted) | set(self.minimal)
         for vp in self.vendor_planted.values():
             affected |= set(vp["contracts"])
@@ -1827,8 +2003,9 @@ class Generator:
         for gp in group_planted.values():
             affected |= set(gp["contracts"])
         contracts = len(self.paths)
-        full = sorted(n for cid, n in zip(self.paths, self.lines, strict=True)
-                      if cid not in self.minimal)  # fmt: skip
+        full = sorted(
+            n for cid, n in zip(self.paths, self.lines, strict=True) if cid not in self.minimal
+        )
         manifest = {
             "generator_version": GENERATOR_VERSION,
             "n": self.n,
@@ -1885,7 +2062,9 @@ CONFIG = (
 )
 
 
-def generate(n: int, outdir: Path, seed: int = DEFAULT_SEED, invalid_share: float = 0.0) -> dict[str, Any]:  # noqa: E501
+def generate(
+    n: int, outdir: Path, seed: int = DEFAULT_SEED, invalid_share: float = 0.0
+) -> dict[str, Any]:
     """Write the repository into `outdir` (which should be empty) and return the manifest."""
     outdir.mkdir(parents=True, exist_ok=True)
     return Generator(n, outdir, seed, invalid_share).run()
@@ -1896,8 +2075,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("n", type=int, help="number of contracts")
     ap.add_argument("outdir", type=Path)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--invalid-share", type=float, default=0.0,
-                    help="share of contracts with one schema error each (default 0)")  # fmt: skip
+    ap.add_argument(
+        "--invalid-share",
+        type=float,
+        default=0.0,
+        help="share of contracts with one schema error each (default 0)",
+    )
     args = ap.parse_args(argv)
     if args.n < 1:
         ap.error("N must be at least 1")

@@ -66,6 +66,7 @@ rules:
     check: "get(param('allowed'), class) == '*' || subset(services[].countries[], get(param('allowed'), class))"
 """
 
+
 def _run(tmp_path: Path, docs: dict[str, str], policy: str = POLICY, **kw: object) -> list[Result]:
     pol = tmp_path / "pol"
     pol.mkdir(exist_ok=True)

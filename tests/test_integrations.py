@@ -498,6 +498,13 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
     assert mine.read_text(encoding="utf-8") == "my own contract\n"
 
 
+def test_init_refuses_a_file_where_a_folder_goes(tmp_path: Path) -> None:
+    (tmp_path / "waivers").write_text("not a folder\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="waivers"):
+        scaffold.init_repository(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["waivers"]
+
+
 def test_init_refuses_a_file_as_target(tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("", encoding="utf-8")

@@ -237,12 +237,6 @@ def test_noncompliant_contract_is_blocked_then_fixed_contract_passes(repo: Repo)
     assert not (repo.root / "reports").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli: `check --hook` takes `format:` from .vendorpolicy.yaml, so a config with "
-    "`format: json` makes every pre-commit batch print a whole JSON report instead of one "
-    "line per finding (cli._run: fmt = kw['fmt'] or config.format)",
-)
 def test_hook_mode_prints_findings_whatever_the_configured_format(repo: Repo) -> None:
     repo.install_hooks(builtin_hook(), config=CONFIG + "format: json\n")
     assert repo.commit("tooling").returncode == 0
@@ -277,11 +271,6 @@ def test_validate_hook_blocks_schema_errors(repo: Repo) -> None:
     assert proc.returncode == 0, proc.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli: `validate` has no hook mode and writes the report files of the config's "
-    "`outputs:`; parallel pre-commit batches overwrite each other's report (SPEC §7)",
-)
 def test_validate_hook_writes_no_report_files(repo: Repo) -> None:
     repo.install_hooks(
         published_hook("vendorpolicy-validate"),
@@ -535,12 +524,6 @@ def test_batches_report_the_same_findings_as_one_run(repo: Repo, tmp_path: Path)
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: in hook mode a staged waiver is judged only against the documents of its "
-    "own batch, so 'matches no failure' (VP-WAIVER) is lost when its target is in another "
-    "batch (waivers.apply: `covered` is computed from the evaluated ids only)",
-)
 def test_batches_report_unmatched_waivers_like_one_run(repo: Repo, tmp_path: Path) -> None:
     # Ten waivers of T-ENC for contracts that are encrypted at rest: each matches no failure,
     # a VP-WAIVER finding in one run. pre-commit shuffles the files (with a fixed seed) into

@@ -186,6 +186,7 @@ def check(**kw: Any) -> None:
 
 @cli.command()
 @_common_check_options
+@click.option("--hook", is_flag=True, help="pre-commit mode: findings only, no report files.")
 def validate(**kw: Any) -> None:
     """Check YAML and JSON Schema only (no policy rules)."""
     kw.update(
@@ -195,8 +196,7 @@ def validate(**kw: Any) -> None:
         policy_digest=None,
         no_waivers=False,
         waiver_paths=(),
-        hook=False,
-        no_cache=True,
+        no_cache=False,
     )
     _run(kw, validate_only=True)
 
@@ -205,7 +205,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
     from vendorpolicy import runner, waivers
 
     config = _config(kw["config_path"])
-    fmt = kw["fmt"] or config.format or "text"
+    fmt = kw["fmt"] or (None if kw["hook"] else config.format) or "text"
     outputs = [] if kw["hook"] else _outputs(kw["outputs"], config)
     fail_on = _as_severity(kw["fail_on"] or config.fail_on)
     jobs = kw["jobs"] or config.jobs or (os.cpu_count() or 1)

@@ -41,7 +41,7 @@ from vendorpolicy import sourcemap
 from vendorpolicy.model import VP_SCHEMA, VP_YAML
 
 try:  # libyaml's C parser; the pure-Python one is several times slower
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 
     HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
@@ -146,7 +146,10 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 _NUMBER_START = frozenset("0123456789+-.")
 # Spellings YAML 1.1 tools turn into booleans: worth a hint when a schema wants a string.
-YAML11_BOOLEANS = frozenset("y Y yes Yes YES n N no No NO on On ON off Off OFF".split())
+YAML11_BOOLEANS = frozenset(
+    {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO"}
+    | {"on", "On", "ON", "off", "Off", "OFF"}
+)
 
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
@@ -160,9 +163,12 @@ _NO_KEY = object()  # a mapping frame waiting for its next key
 class LoadError(Exception):
     """Raised while building a document; becomes one VP-YAML problem on the document."""
 
-    def __init__(self, message: str, mark: Any = None, pointer: str = "") -> None:
+    def __init__(
+        self, message: str, mark: Any = None, pointer: str = "", fatal: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.fatal = fatal  # the rest of the file cannot be read safely (pathological nesting)
         self.line = mark.line + 1 if mark is not None else 1
         self.column = mark.column + 1 if mark is not None else 1
         self.pointer = pointer
@@ -248,8 +254,7 @@ def _tag_message(tag: str, what: str) -> str:
 
 
 _MERGE_MESSAGE = (
-    "merge keys (<<) are a YAML 1.1 feature vendorpolicy does not read; "
-    "write the keys out in full"
+    "merge keys (<<) are a YAML 1.1 feature vendorpolicy does not read; write the keys out in full"
 )
 
 
@@ -265,11 +270,25 @@ def _copy(value: Any) -> Any:
 class _Frame:
     """An open mapping or sequence while its events are read."""
 
-    __slots__ = ("anchor", "children", "data", "height", "is_map", "key", "key_mark", "name",
-                 "pos", "start")
+    __slots__ = (
+        "anchor",
+        "children",
+        "data",
+        "height",
+        "is_map",
+        "key",
+        "key_mark",
+        "name",
+        "pos",
+        "start",
+    )
 
     def __init__(
-        self, is_map: bool, pos: sourcemap.Node, name: str | int | None, anchor: str | None,
+        self,
+        is_map: bool,
+        pos: sourcemap.Node,
+        name: str | int | None,
+        anchor: str | None,
         start: int,
     ) -> None:
         self.is_map = is_map
@@ -305,11 +324,14 @@ class _Builder:
                 path.append(len(top.data))
         return sourcemap.pointer(tuple(path))
 
-    def _fail(self, message: str, mark: Any, leaf: bool = True) -> NoReturn:
-        raise LoadError(message, mark, self._pointer(leaf))
+    def _fail(self, message: str, mark: Any, leaf: bool = True, fatal: bool = False) -> NoReturn:
+        raise LoadError(message, mark, self._pointer(leaf), fatal)
 
-    def document(self) -> tuple[Any, sourcemap.Node]:
-        """Read the events of one document, after its DocumentStartEvent, through its end."""
+    def document(self, start: Any) -> tuple[Any, sourcemap.Node]:
+        """Read the events of one document, after its DocumentStartEvent, through its end.
+
+        `start` is the mark of the DocumentStartEvent: where an empty document is.
+        """
         limits = self.limits
         max_depth = limits.max_depth
         max_nodes = limits.max_nodes
@@ -330,6 +352,8 @@ class _Builder:
             want_key = top is not None and top.is_map and top.key is _NO_KEY
             if kind is ScalarEvent:
                 nodes += 1
+                if nodes > max_nodes:
+                    self._too_many(mark)
                 value: Any = event.value
                 if len(value) > max_chars:
                     self._fail(
@@ -352,8 +376,13 @@ class _Builder:
                     self._fail(str(exc), mark)
                 if event.anchor is not None:
                     self._anchor(anchors, open_anchors, event.anchor, mark)
-                    anchors[event.anchor] = (value, node_cls(mark.line + 1, mark.column + 1),
-                                             1, 0, mark.line + 1)
+                    anchors[event.anchor] = (
+                        value,
+                        node_cls(mark.line + 1, mark.column + 1),
+                        1,
+                        0,
+                        mark.line + 1,
+                    )
                 if want_key:
                     if type(value) is not str:
                         text = event.value
@@ -366,13 +395,14 @@ class _Builder:
                     self._key(top, value, mark)  # type: ignore[arg-type]
                     continue
                 if top is None:
+                    if value is None and not event.value:  # an empty document: at its start
+                        mark = start
                     self.root_mark = mark
                     root = value, node_cls(mark.line + 1, mark.column + 1)
                     continue
                 if top.is_map:
                     km = top.key_mark
-                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1,
-                                   km.column + 1)
+                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1)
                     top.data[top.key] = value
                     top.children[top.key] = pos
                     top.key = _NO_KEY
@@ -395,6 +425,7 @@ class _Builder:
                         f"nesting deeper than {max_depth} levels; contracts are a few "
                         "levels deep, so this input is refused",
                         mark,
+                        fatal=True,
                     )
                 if nodes > max_nodes:
                     self._too_many(mark)
@@ -407,8 +438,7 @@ class _Builder:
                     name: str | int | None = None
                 elif top.is_map:
                     km = top.key_mark
-                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1,
-                                   km.column + 1)
+                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1)
                     name = top.key
                 else:
                     pos = node_cls(mark.line + 1, mark.column + 1)
@@ -427,8 +457,13 @@ class _Builder:
                 value, pos = frame.data, frame.pos
                 if frame.anchor is not None:
                     line = open_anchors.pop(frame.anchor)
-                    anchors[frame.anchor] = (value, pos, nodes - frame.start + 1, frame.height,
-                                             line)
+                    anchors[frame.anchor] = (
+                        value,
+                        pos,
+                        nodes - frame.start + 1,
+                        frame.height,
+                        line,
+                    )
                 height = frame.height
             elif kind is AliasEvent:
                 name_ = event.anchor
@@ -442,8 +477,7 @@ class _Builder:
                             mark,
                         )
                     self._fail(
-                        f"the alias *{name_} refers to no anchor; define &{name_} before "
-                        "using it",
+                        f"the alias *{name_} refers to no anchor; define &{name_} before using it",
                         mark,
                     )
                 value, apos, size, height, _ = entry
@@ -477,8 +511,9 @@ class _Builder:
                     continue
                 if top is not None and top.is_map:
                     km = top.key_mark
-                    pos = node_cls(mark.line + 1, mark.column + 1, apos.children, km.line + 1,
-                                   km.column + 1)
+                    pos = node_cls(
+                        mark.line + 1, mark.column + 1, apos.children, km.line + 1, km.column + 1
+                    )
                 else:
                     pos = node_cls(mark.line + 1, mark.column + 1, apos.children)
                 if top is None:
@@ -528,16 +563,31 @@ class _Builder:
 
     def _too_many(self, mark: Any) -> NoReturn:
         self._fail(
-            f"the document expands to more than {self.limits.max_nodes:,} nodes "
-            "(an alias bomb or a generated file?); split it or remove repeated aliases",
+            f"the document has more than {self.limits.max_nodes:,} values "
+            "(a generated file or an alias bomb?); split it or remove repeated aliases",
             mark,
+            fatal=True,
         )
 
-    def skip_document(self) -> None:
-        """After a problem: read the rest of the document's events (syntax is still checked)."""
+    def skip_document(self) -> bool:
+        """After a problem: read the rest of the document's events (syntax is still checked).
+
+        False when the rest nests too deep to read: libyaml's scanner slows down
+        quadratically with flow nesting, so reading stops there.
+        """
         get_event = self.get_event
-        while type(get_event()) is not DocumentEndEvent:
-            pass
+        depth = len(self.stack)
+        limit = self.limits.max_depth
+        while True:
+            kind = type(get_event())
+            if kind is DocumentEndEvent:
+                return True
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                depth += 1
+                if depth > limit:
+                    return False
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                depth -= 1
 
 
 def _type_name(value: Any) -> str:
@@ -602,8 +652,7 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
         code = f"U+{char:04X}" if isinstance(char, int) else repr(char)
         return Problem(
             VP_YAML,
-            f"the file contains the control character {code}, which YAML does not allow; "
-            "remove it",
+            f"the file contains the control character {code}, which YAML does not allow; remove it",
             line,
             col,
         )
@@ -683,15 +732,16 @@ def _read_stream(
                 return
             start = event.start_mark
             try:
-                data, root = builder.document()
+                data, root = builder.document(start)
             except LoadError as exc:
                 at = builder.root_mark or start
                 smap = sourcemap.SourceMap(sourcemap.Node(at.line + 1, at.column + 1))
                 problem = Problem(VP_YAML, exc.message, exc.line, exc.column, exc.pointer)
-                loaded.documents.append(Document(path, index, None, smap, at.line + 1,
-                                                 [problem]))
+                loaded.documents.append(Document(path, index, None, smap, at.line + 1, [problem]))
                 index += 1
-                builder.skip_document()
+                if exc.fatal or not builder.skip_document():
+                    _stopped(text, exc.line, loaded)
+                    return
                 continue
             doc = Document(path, index, data, sourcemap.SourceMap(root), root.line)
             doc.problems.extend(envelope_problems(doc))
@@ -699,6 +749,26 @@ def _read_stream(
             index += 1
     except yaml.YAMLError as exc:
         loaded.problems.append(_syntax_problem(exc, text))
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
+
+
+def _stopped(text: str, line: int, loaded: LoadedFile) -> None:
+    """Reading stopped inside a document: say so if the file has documents after it."""
+    for match in _DOCUMENT_START.finditer(text):
+        later = text.count("\n", 0, match.start()) + 1
+        if later > line:
+            loaded.problems.append(
+                Problem(
+                    VP_YAML,
+                    f"reading stopped at line {line} because of the problem there; the "
+                    f"documents from line {later} on were not checked: fix it first",
+                    later,
+                    1,
+                )
+            )
+            return
 
 
 def envelope_problems(doc: Document) -> list[Problem]:
@@ -837,9 +907,7 @@ def _os_message(exc: OSError, fs_path: str = "") -> str:
         return f"cannot read the file ({reason}); check its permissions"
     if isinstance(exc, FileNotFoundError):
         if fs_path and os.path.islink(fs_path):
-            return (
-                f"the file is a broken symbolic link ({reason}); fix the link or remove it"
-            )
+            return f"the file is a broken symbolic link ({reason}); fix the link or remove it"
         return f"no such file ({reason}); check the path"
     if exc.errno == errno.ELOOP:
         return f"cannot read the file ({reason}): a symbolic link loop; fix the links"

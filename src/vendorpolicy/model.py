@@ -92,7 +92,7 @@ class WaiverRef:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One rule outcome on one document, item or check entry.
 
@@ -119,6 +119,29 @@ class Result:
     evidence: str | None = None
     waiver: WaiverRef | None = None
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Compact pickling for worker processes: plain values, enums by value."""
+        fields = (
+            self.rule,
+            self.status.value,
+            self.severity.value,
+            self.path,
+            self.line,
+            self.column,
+            self.message,
+            self.document,
+            self.kind,
+            self.vendor,
+            self.title,
+            self.pointer,
+            self.item,
+            self.check,
+            self.references,
+            self.evidence,
+            self.waiver,
+        )
+        return (_rebuild_result, fields)
+
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule, self.item or "", self.check or "")
 
@@ -131,6 +154,14 @@ class Result:
         if self.check is not None:
             name += f" ({self.check})"
         return name
+
+
+_STATUS = {s.value: s for s in Status}
+_SEVERITY = {s.value: s for s in Severity}
+
+
+def _rebuild_result(rule: str, status: str, severity: str, *rest: Any) -> Result:
+    return Result(rule, _STATUS[status], _SEVERITY[severity], *rest)
 
 
 @dataclass(frozen=True)

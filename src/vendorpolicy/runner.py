@@ -6,12 +6,13 @@ The core returns a Report; only the CLI prints and exits.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vendorpolicy import __version__, cache, discovery, engine, loader, schemas, waivers
+from vendorpolicy import __version__, cache, discovery, engine, loader, parallel, schemas, waivers
 from vendorpolicy.cache import Entry, context_data
 from vendorpolicy.config import Config
 from vendorpolicy.context import RunContext
@@ -19,6 +20,7 @@ from vendorpolicy.errors import ConfigError, UsageError
 from vendorpolicy.loader import Document, LoadedFile, Problem
 from vendorpolicy.model import (
     VP_SCHEMA,
+    VP_WAIVER,
     VP_YAML,
     DocumentInfo,
     Evidence,
@@ -98,17 +100,19 @@ def _pass(doc: Document) -> Result:
     )
 
 
-def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[LoadedFile]:
-    """Read and schema-check every source (in order)."""
+def load_source(src: discovery.Source) -> LoadedFile:
+    """Read and schema-check one source."""
     checker = schemas.SchemaSet.default()
-    out: list[LoadedFile] = []
-    for src in sources:
-        loaded = loader.read_file(src.display, src.fs_path)
-        for doc in loaded.documents:
-            if not doc.problems:
-                doc.problems.extend(checker.validate(doc))
-        out.append(loaded)
-    return out
+    loaded = loader.read_file(src.display, src.fs_path)
+    for doc in loaded.documents:
+        if not doc.problems:
+            doc.problems.extend(checker.validate(doc))
+    return loaded
+
+
+def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[LoadedFile]:
+    """Read and schema-check every source (in order, over `jobs` processes)."""
+    return parallel.map_ordered(load_source, sources, jobs)
 
 
 def entries_of(loaded: LoadedFile) -> list[Entry]:
@@ -281,7 +285,15 @@ def run(options: Options, config: Config) -> Report:
         params = policies.params
         policy_files = tuple(policies.files)
         results.extend(
-            _evaluate(policies, target_files, target_entries, context_entries, as_of, options)
+            _evaluate(
+                policies,
+                target_files,
+                target_entries,
+                context_entries,
+                as_of,
+                options,
+                context_sources,
+            )
         )
 
     results.sort(key=Result.sort_key)
@@ -313,6 +325,7 @@ def _evaluate(
     context_entries: Sequence[Entry],
     as_of: str,
     options: Options,
+    context_sources: Sequence[discovery.Source] = (),
 ) -> list[Result]:
     valid_docs = [
         d for f in target_files for d in f.documents if not d.problems and isinstance(d.data, dict)
@@ -326,14 +339,13 @@ def _evaluate(
     del target_entries  # kept in the signature for symmetry with the cached context
     nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
     settings = engine.Settings(as_of=as_of, nullable=nullable)
-    results: list[Result] = []
-    evaluated: set[str] = set()
-    for doc in valid_docs:
-        if doc.kind == "Policy":
-            continue
-        if doc.id:
-            evaluated.add(doc.id)
-        results.extend(engine.evaluate(doc, policies.rules, context, settings))
+    judged = [d for d in valid_docs if d.kind != "Policy"]
+    evaluated = {d.id for d in judged if d.id}
+
+    def judge(doc: Document) -> list[Result]:
+        return engine.evaluate(doc, policies.rules, context, settings)
+
+    results = [r for rs in parallel.map_ordered(judge, judged, options.jobs) for r in rs]
     waiver_docs = [d for d in valid_docs if d.kind == "Waiver"] + [
         Document(e.path, e.index, e.data, SourceMap())
         for e in context_valid
@@ -341,8 +353,14 @@ def _evaluate(
     ]
     rule_ids = {r.id for r in policies.rules}
     report_paths = {f.path for f in target_files} if context_entries else None
+    # A staged waiver whose targets are only context (pre-commit batches): judge those
+    # targets too, so "matches no failure" does not depend on how files were batched.
+    shadow = _waiver_target_results(
+        [d for d in valid_docs if d.kind == "Waiver"], context_valid, context_sources, judge
+    )
+    evaluated |= {r.document for r in shadow if r.document}
     results, findings = waivers.apply(
-        results,
+        results + shadow,
         waiver_docs,
         rule_ids,
         as_of,
@@ -350,7 +368,33 @@ def _evaluate(
         evaluated,
         report_paths,
     )
+    if shadow:
+        reported = report_paths or set()
+        results = [r for r in results if r.path in reported or r.rule == VP_WAIVER]
     return results + findings
+
+
+def _waiver_target_results(
+    staged: Sequence[Document],
+    context: Sequence[Entry],
+    sources: Sequence[discovery.Source],
+    judge: Callable[[Document], list[Result]],
+) -> list[Result]:
+    patterns = [str(t) for w in staged for t in (w.mapping.get("targets") or [])]
+    if not patterns:
+        return []
+    wanted = {
+        e.path
+        for e in context
+        if e.id and e.kind != "Waiver" and any(fnmatch.fnmatchcase(e.id, p) for p in patterns)
+    }
+    out: list[Result] = []
+    for src in sources:
+        if src.display in wanted:
+            for doc in load_source(src).documents:
+                if not doc.problems and isinstance(doc.data, dict) and doc.kind != "Policy":
+                    out.extend(judge(doc))
+    return out
 
 
 def _waiver_policy(options: Options, policies: PolicySet) -> waivers.WaiverPolicy:

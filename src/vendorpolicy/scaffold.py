@@ -88,6 +88,20 @@ def read_template(name: str) -> str:
     return (resources.files("vendorpolicy") / "templates" / name).read_text(encoding="utf-8")
 
 
+def _conflicts(target: Path) -> set[str]:
+    """Target files that exist, and folders on their way that exist as something else."""
+    found: set[str] = set()
+    for rel in FILES:
+        if os.path.lexists(target / rel):
+            found.add(rel)
+        parts = Path(rel).parts
+        for depth in range(1, len(parts)):
+            folder = target.joinpath(*parts[:depth])
+            if os.path.lexists(folder) and not folder.is_dir():
+                found.add(Path(*parts[:depth]).as_posix())
+    return found
+
+
 def init_repository(target: Path, today: dt.date | None = None) -> list[Path]:
     """Write the starter files of a contracts repository under `target`; return their paths.
 
@@ -97,7 +111,7 @@ def init_repository(target: Path, today: dt.date | None = None) -> list[Path]:
     """
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a directory; give a directory to init")
-    existing = sorted(rel for rel in FILES if os.path.lexists(target / rel))
+    existing = sorted(_conflicts(target))
     if existing:
         listed = ", ".join(str(target / rel) for rel in existing)
         raise UsageError(

@@ -92,9 +92,7 @@ def _fast_validator(kind: str) -> Any:
     registry = jsonschema_rs.Registry(
         [(p.name, load_schema(p.name)) for p in sorted(folder.glob("*.json"))]
     )
-    return jsonschema_rs.validator_for(
-        schema_for(kind), registry=registry, validate_formats=True
-    )
+    return jsonschema_rs.validator_for(schema_for(kind), registry=registry, validate_formats=True)
 
 
 class SchemaSet:

@@ -14,7 +14,7 @@ from typing import Any
 from vendorpolicy.model import PathKey, Position
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """Position of one node and of its children (keys of a mapping or items of a list)."""
 
