@@ -52,7 +52,7 @@ def evaluate(
             out.append(_error(rule, doc, str(exc)))
         except RecursionError:
             out.append(_error(rule, doc, "the expression nests too deeply to evaluate"))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one rule never stops the run
             out.append(_error(rule, doc, f"internal error: {type(exc).__name__}: {exc}"))
     return out
 
