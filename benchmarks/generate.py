@@ -521,6 +521,8 @@ class Ctx:
     dev: bool
     has_subs: bool
     has_levels: bool
+    active: bool = True  # active() of the catalogue: start <= AS_OF <= end (or no end)
+    future: bool = False  # starts after AS_OF
 
 
 # --------------------------------------------------------------------------------------
@@ -808,7 +810,8 @@ class Generator:
         self.subs_any: list[Sub] = []
         self.group_cif: dict[str, int] = {}
         self.group_cap: dict[str, int] = {}
-        self.group_critical: dict[str, list[str]] = {}  # group -> its CIF contract ids
+        # parent group -> its CIF contracts (id, active, future), for CON-002
+        self.group_critical: dict[str, list[tuple[str, bool, bool]]] = {}
         self.carved: dict[str, Sub] = {}
         self.planted: dict[str, list[dict[str, Any]]] = {}
         self.vendor_planted: dict[str, dict[str, Any]] = {}
@@ -1053,6 +1056,8 @@ class Generator:
                 False,
                 False,
                 False,
+                active=start <= TODAY,
+                future=start > TODAY,
             )
             self.minimal.append(cid)
             return doc, ctx
@@ -1447,6 +1452,8 @@ class Generator:
             dev,
             bool(subs),
             bool(levels),
+            active=start <= TODAY and (end is None or end >= TODAY),
+            future=start > TODAY,
         )
         return doc, ctx
 
@@ -1891,7 +1898,9 @@ class Generator:
                 if cid not in self.minimal and self.chance(0.10):
                     self.plant(cid, doc, ctx)
                 if ctx.cif:
-                    self.group_critical.setdefault(v.group, []).append(cid)
+                    self.group_critical.setdefault(v.group, []).append(
+                        (cid, ctx.active, ctx.future)
+                    )
                 v.chd |= ctx.chd
                 v.needs_pentest |= ctx.sens or ctx.cif or ctx.chd
                 v.any_cif |= ctx.cif
@@ -1995,11 +2004,19 @@ class Generator:
         affected = set(self.planted) | set(self.minimal)
         for vp in self.vendor_planted.values():
             affected |= set(vp["contracts"])
-        group_planted = {
-            group: {"kind": "vendor_concentration", "rules": ["CON-002"], "contracts": ids}
-            for group, ids in sorted(self.group_critical.items())
-            if len(ids) > 3
-        }
+        # CON-002 counts the active critical contracts of a group, and a contract that
+        # has not started yet together with them
+        group_planted = {}
+        for group, members in sorted(self.group_critical.items()):
+            active = [cid for cid, is_active, _ in members if is_active]
+            future = [cid for cid, _, is_future in members if is_future]
+            over = (active if len(active) > 3 else []) + (future if len(active) >= 3 else [])
+            if over:
+                group_planted[group] = {
+                    "kind": "vendor_concentration",
+                    "rules": ["CON-002"],
+                    "contracts": over,
+                }
         for gp in group_planted.values():
             affected |= set(gp["contracts"])
         contracts = len(self.paths)

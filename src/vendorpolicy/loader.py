@@ -388,7 +388,9 @@ class _Builder:
                         text = event.value
                         self._fail(
                             f"the key {text!r} is read as {_type_name(value)}, not text; "
-                            f'quote it ("{text}") if it is meant as a name',
+                            f'quote it ("{text}") if it is meant as a name'
+                            if text
+                            else "a mapping key is empty (null); write the key's name",
                             mark,
                             leaf=False,
                         )

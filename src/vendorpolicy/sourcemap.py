@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from vendorpolicy.model import PathKey, Position
@@ -68,8 +69,10 @@ class SourceMap:
                 )
 
 
+@lru_cache(maxsize=65536)
 def pointer(path: PathKey) -> str:
-    """RFC 6901 JSON pointer of a path ("" for the document itself)."""
+    """RFC 6901 JSON pointer of a path ("" for the document itself); paths repeat across
+    documents of the same shape, so the text is cached."""
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
