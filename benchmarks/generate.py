@@ -2004,13 +2004,13 @@ class Generator:
         affected = set(self.planted) | set(self.minimal)
         for vp in self.vendor_planted.values():
             affected |= set(vp["contracts"])
-        # CON-002 counts the active critical contracts of a group, and a contract that
-        # has not started yet together with them
+        # CON-002 counts the active critical contracts of a group (a contract that has
+        # not started yet counts itself too) and fails every critical contract of the
+        # group, ended ones included, when they are more than 3
         group_planted = {}
         for group, members in sorted(self.group_critical.items()):
-            active = [cid for cid, is_active, _ in members if is_active]
-            future = [cid for cid, _, is_future in members if is_future]
-            over = (active if len(active) > 3 else []) + (future if len(active) >= 3 else [])
+            active = sum(1 for _, is_active, _ in members if is_active)
+            over = [cid for cid, _, is_future in members if active + (1 if is_future else 0) > 3]
             if over:
                 group_planted[group] = {
                     "kind": "vendor_concentration",

@@ -739,3 +739,12 @@ def test_empty_report_renders_everywhere() -> None:
         assert reporters.get(fmt).render(empty, RenderOptions())
     assert junit_schema().is_valid(junit.render(empty, JUNIT).encode("utf-8"))
     assert not list(sarif_validator().iter_errors(_sarif(empty)))
+
+
+@pytest.mark.parametrize("options", [JUNIT, RICH], ids=["junit10", "rich"])
+def test_junit_text_is_what_elementtree_would_write(options: RenderOptions) -> None:
+    text = junit.render(REPORT, options)
+    tree = ET.fromstring(text.encode("utf-8"))
+    ET.indent(tree, space="  ")
+    again = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree, encoding="unicode")
+    assert text == again + "\n"

@@ -64,4 +64,12 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """Pretty envelope, one compact line per result (fast to write, easy to diff and grep)."""
+    head = report_dict(report)
+    results = head.pop("results")
+    text = json.dumps(head, indent=2, ensure_ascii=False)
+    if not results:
+        return text[:-2] + ',\n  "results": []\n}\n'
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    body = ",\n    ".join(dumps(r) for r in results)
+    return text[:-2] + ',\n  "results": [\n    ' + body + "\n  ]\n}\n"

@@ -1,0 +1,145 @@
+"""Determinism: the same tree gives byte-identical reports whatever the discovery order on
+disk, the locale, the timezone, the hash seed or the number of jobs.
+
+The sample repository is copied twice: once as is, once with its directories and files
+created in a shuffled order (so the order the file system lists them in differs). Each copy
+is checked through the installed console script under a different environment, writing
+JSON, JUnit, SARIF and Markdown reports (and the text report on stdout). Everything must be
+byte-for-byte equal, except `evidence.command` in the JSON report, which records the command
+line (the output paths differ between runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "contracts"
+AS_OF = "2026-11-22"
+REPORTS = {"json": "report.json", "junit": "report.xml", "sarif": "report.sarif",
+           "markdown": "report.md"}
+# The JSON report's evidence.command block (indent=2): the only part allowed to differ.
+COMMAND_BLOCK = re.compile(r'\n {4}"command": \[\n(?: {6}.*\n)*? {4}\],', re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def vp() -> str:
+    script = Path(sys.prefix) / "bin" / "vendorpolicy"
+    found = str(script) if script.exists() else shutil.which("vendorpolicy")
+    assert found, "vendorpolicy console script is not installed"
+    return found
+
+
+def available_locales() -> set[str]:
+    try:
+        out = subprocess.run(["locale", "-a"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return {"C"}
+    return {line.strip() for line in out.stdout.splitlines() if line.strip()}
+
+
+def utf8_locale() -> str:
+    """de_DE.UTF-8 when installed (decimal comma, German collation), else C.UTF-8."""
+    have = {name.lower().replace("-", "") for name in available_locales()}
+    for name in ("de_DE.UTF-8", "C.UTF-8"):
+        if name.lower().replace("-", "") in have:
+            return name
+    return "C.UTF-8"
+
+
+def shuffled_copy(src: Path, dst: Path, seed: int) -> None:
+    """Copy `src` to `dst`, creating directories and files in a shuffled order."""
+    rng = random.Random(seed)
+    dirs = sorted(p.relative_to(src) for p in src.rglob("*") if p.is_dir())
+    files = sorted(p.relative_to(src) for p in src.rglob("*") if p.is_file())
+    dst.mkdir()
+    rng.shuffle(dirs)
+    for d in sorted(dirs, key=lambda p: len(p.parts)):  # parents first, siblings shuffled
+        (dst / d).mkdir()
+    rng.shuffle(files)
+    for f in files:
+        (dst / f).write_bytes((src / f).read_bytes())
+        os.utime(dst / f, (rng.randrange(1, 2**31), rng.randrange(1, 2**31)))
+
+
+def run_check(vp: str, tree: Path, out: Path, env_extra: dict[str, str], jobs: int) -> str:
+    out.mkdir()
+    outputs = [f"--output={fmt}={out / name}" for fmt, name in REPORTS.items()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "TZ"))}
+    env.update(env_extra)
+    proc = subprocess.run(
+        [vp, "check", "--as-of", AS_OF, "--jobs", str(jobs), "--format", "text",
+         "--no-color", "--no-cache", *outputs],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def test_reports_are_byte_identical_across_order_locale_timezone_and_jobs(
+    vp: str, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "tree-a", tmp_path / "tree-b"
+    shutil.copytree(SAMPLE, first)
+    shuffled_copy(SAMPLE, second, seed=20261122)
+    assert sorted(p.relative_to(first) for p in first.rglob("*")) == sorted(
+        p.relative_to(second) for p in second.rglob("*")
+    )
+
+    runs = [
+        (first, {"LC_ALL": "C", "LANG": "C", "TZ": "UTC", "PYTHONHASHSEED": "0"}, 1),
+        (
+            second,
+            {"LC_ALL": utf8_locale(), "LANG": utf8_locale(), "TZ": "Pacific/Kiritimati",
+             "PYTHONHASHSEED": "4242"},
+            2,
+        ),
+    ]
+    stdout = []
+    for n, (tree, env, jobs) in enumerate(runs):
+        stdout.append(run_check(vp, tree, tmp_path / f"out-{n}", env, jobs))
+    one, two = tmp_path / "out-0", tmp_path / "out-1"
+
+    for fmt, name in REPORTS.items():
+        a, b = (one / name).read_bytes(), (two / name).read_bytes()
+        if fmt == "json":
+            # evidence.command records the command line: the one field that may differ
+            ja, jb = json.loads(a), json.loads(b)
+            assert ja["evidence"].pop("command") != jb["evidence"].pop("command")
+            assert ja == jb
+            a, b = COMMAND_BLOCK.sub("", a.decode()).encode(), COMMAND_BLOCK.sub(
+                "", b.decode()
+            ).encode()
+            assert b'"command"' not in a
+        assert a == b, f"the {fmt} report differs between the two runs"
+    assert stdout[0] == stdout[1], "the text report on stdout differs"
+    report = json.loads((one / "report.json").read_text(encoding="utf-8"))
+    assert report["as_of"] == AS_OF
+    assert len(report["documents"]) > 20 and len(report["results"]) > 500
+
+
+def test_the_same_tree_checked_twice_gives_the_same_reports(vp: str, tmp_path: Path) -> None:
+    """No hidden state (cache, clock) leaks into a second run of the very same tree."""
+    tree = tmp_path / "tree"
+    shutil.copytree(SAMPLE, tree)
+    env = {"LC_ALL": "C.UTF-8", "TZ": "Pacific/Kiritimati"}
+    run_check(vp, tree, tmp_path / "first", env, 2)
+    run_check(vp, tree, tmp_path / "second", env, 1)
+    for name in REPORTS.values():
+        a = (tmp_path / "first" / name).read_text(encoding="utf-8")
+        b = (tmp_path / "second" / name).read_text(encoding="utf-8")
+        assert COMMAND_BLOCK.sub("", a) == COMMAND_BLOCK.sub("", b), name

@@ -1,0 +1,235 @@
+"""Property-based tests (hypothesis): hostile input never crashes the loader or `check`.
+
+- arbitrary text and bytes: `loader.load_bytes` always returns a LoadedFile whose problems
+  lie inside the file;
+- arbitrary YAML-shaped data, and mutations of the canonical full contract (a key path
+  deleted, a value replaced by another type, control characters, `]]>`, characters XML
+  cannot carry, emoji and very long strings put into string values): `runner.run` with the
+  built-in policies never raises, every position lies inside its file, the JSON report is
+  valid JSON in the documented shape, the JUnit report is well-formed XML that validates
+  against junit-10.xsd, the SARIF is valid JSON;
+- the jsonschema-rs fast path and the jsonschema reference agree on every document.
+
+The invariants themselves live in `tests/fuzz/campaign.py`, shared with the fuzzing
+campaign and its regression replays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.fuzz import campaign
+from vendorpolicy import loader, runner
+from vendorpolicy.loader import LoadedFile
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTRACT_FILE = ROOT / "tests" / "fixtures" / "canonical" / "contract-full.yaml"
+CONTRACT: dict[str, Any] = loader.load_bytes("c", CONTRACT_FILE.read_bytes()).documents[0].data
+
+
+
+def examples(n: int) -> settings:
+    """Modest example counts keep the whole file well under a minute."""
+    return settings(deadline=None, max_examples=n, suppress_health_check=[HealthCheck.too_slow])
+
+YAML_BREAKS = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("properties")
+
+
+@contextlib.contextmanager
+def cached_policies() -> Iterator[None]:
+    """The built-in pack compiled once, not once per example (restored afterwards)."""
+    with mock.patch.object(runner, "load_policies", campaign._cached_load_policies):
+        yield
+
+
+def line_count(text: str) -> int:
+    """Lines of `text` (a final line break does not start another line)."""
+    parts = YAML_BREAKS.split(text)
+    return len(parts) - 1 if parts[-1] == "" and len(parts) > 1 else len(parts)
+
+
+def assert_loaded_sane(loaded: LoadedFile, raw: bytes) -> None:
+    assert isinstance(loaded, LoadedFile)
+    text = campaign.decoded(raw)
+    bound = line_count(text) + 1
+    problems = list(loaded.problems) + [p for d in loaded.documents for p in d.problems]
+    for p in problems:
+        assert 1 <= p.line <= bound, (p, bound)
+        assert p.column >= 1, p
+    campaign.check_loaded(loaded, raw)
+
+
+# --------------------------------------------------------------------------- (a) the loader
+
+YAML_TOKENS = list("ab:-[]{}&*!|>'\"#?,%@` \n\n  \t\r.01~=<") + [
+    "\x85", "\u2028", "\x00", "\x07", "\ufeff", "é", "💥", "---\n", "...\n", "<<: ",
+    "!!python/object:os.system ", "!!str ", "&x ", "*x", "key: value\n", "- item\n",
+]
+YAMLISH = st.lists(st.sampled_from(YAML_TOKENS), max_size=80).map("".join)
+
+
+@examples(300)
+@given(st.text(max_size=400) | YAMLISH)
+def test_loader_never_crashes_on_text(text: str) -> None:
+    raw = text.encode("utf-8")
+    assert_loaded_sane(loader.load_bytes("t.yaml", raw), raw)
+
+
+@examples(300)
+@given(
+    st.binary(max_size=400)
+    | st.builds(
+        lambda head, tail: head + tail,
+        YAMLISH.map(lambda t: t.encode("utf-8")),
+        st.binary(max_size=40),
+    )
+)
+def test_loader_never_crashes_on_bytes(raw: bytes) -> None:
+    assert_loaded_sane(loader.load_bytes("b.yaml", raw), raw)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the loader counts NEL, LS and PS as line breaks (libyaml, YAML 1.1), so positions "
+    "after one are beyond the lines an editor or SARIF viewer shows",
+)
+def test_positions_count_only_lf_cr_crlf_as_line_breaks() -> None:
+    raw = "k: v\u2028\u2028\u2028x: [\n".encode()
+    loaded = loader.load_bytes("nel.yaml", raw)
+    (problem,) = loaded.problems
+    editor_lines = raw.decode().split("\n")
+    assert problem.line <= len(editor_lines), problem
+
+
+# --------------------------------------------------------------------------- (b) check
+
+NASTY = st.sampled_from(campaign.NASTY_TEXT) | st.text(
+    alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=("Cs",)),
+    max_size=20,
+)
+VERY_LONG = st.sampled_from(["x" * 100_000, "]]>" * 20_000, "\x01" * 30_000, "💥" * 50_000])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | NASTY
+)
+YAML_DATA = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=25,
+)
+
+
+def _paths(data: Any) -> list[tuple[Any, ...]]:
+    return [p for p in campaign._paths(data) if p]
+
+
+@st.composite
+def contract_mutations(draw: st.DrawFn) -> Any:
+    """The canonical full contract with one to three mutations."""
+    data = copy.deepcopy(CONTRACT)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(data)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = campaign._get(data, path[:-1])
+        key = path[-1]
+        op = draw(st.sampled_from(["delete", "retype", "insert", "long"]))
+        if op == "delete":
+            del parent[key]
+        elif op == "retype":
+            value = parent[key]
+            others = [v for v in (None, True, 7, 2.5, "text", [], {}, ["a"], {"k": 1})
+                      if type(v) is not type(value)]
+            parent[key] = draw(st.sampled_from(others))
+        else:
+            value = parent[key]
+            extra = draw(NASTY if op == "insert" else VERY_LONG)
+            if isinstance(value, str):
+                at = draw(st.integers(0, len(value)))
+                parent[key] = value[:at] + extra + value[at:]
+            else:
+                strings = [p for p in paths if isinstance(campaign._get(data, p), str)]
+                target = draw(st.sampled_from(strings))
+                campaign._get(data, target[:-1])[target[-1]] = extra
+    return data
+
+
+def dumped(data: Any, unicode: bool, flow: bool | None) -> bytes:
+    text = yaml.safe_dump(data, allow_unicode=unicode, default_flow_style=flow, sort_keys=False)
+    return text.encode("utf-8")
+
+
+def envelope(data: Any, kind: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "vendorpolicy/v1",
+        "kind": kind,
+        "metadata": {"id": "generated", "vendor": "acme"},
+        "x-data": data,
+    }
+
+
+def assert_check_sane(raw: bytes, workdir: Path) -> None:
+    """Load, schema-check both ways, run `check` and render every report: all sane."""
+    loaded = loader.load_bytes(campaign.FILE_NAME, raw)
+    assert_loaded_sane(loaded, raw)
+    with cached_policies():
+        campaign.check_input(raw, workdir, validate_xsd=True)
+
+
+@examples(40)
+@given(
+    YAML_DATA,
+    st.sampled_from([None, "Contract", "Attestation", "Waiver", "Policy"]),
+    st.booleans(),
+    st.sampled_from([False, None, True]),
+)
+def test_check_never_crashes_on_yaml_shaped_data(
+    workdir: Path, data: Any, kind: str | None, unicode: bool, flow: bool | None
+) -> None:
+    document = envelope(data, kind) if kind else data
+    assert_check_sane(dumped(document, unicode, flow), workdir)
+
+
+@examples(60)
+@given(contract_mutations(), st.booleans(), st.sampled_from([False, None]))
+def test_check_never_crashes_on_mutated_contracts(
+    workdir: Path, data: Any, unicode: bool, flow: bool | None
+) -> None:
+    assert_check_sane(dumped(data, unicode, flow), workdir)
+
+
+@examples(300)
+@given(contract_mutations())
+def test_fast_schema_path_agrees_with_the_reference(data: Any) -> None:
+    document = loader.load_bytes("s.yaml", dumped(data, True, False))
+    campaign.check_schemas(document)
+
+
+def test_control_characters_in_values_keep_the_junit_report_valid(workdir: Path) -> None:
+    """A fixed example of what the properties explore: every hostile string at once."""
+    data = copy.deepcopy(CONTRACT)
+    data["metadata"]["title"] = "".join(campaign.NASTY_TEXT[:30])
+    data["vendor"]["legal_name"] = "\x00\x01\x0b\x1b]]>\ufffe\uffff💥<![CDATA[&"
+    assert_check_sane(dumped(data, True, False), workdir)
