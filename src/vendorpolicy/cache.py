@@ -62,11 +62,14 @@ def context_data(kind: str | None, data: Any) -> dict[str, Any] | None:
     return None
 
 
-def default_location(root: Path) -> Path:
-    base = os.environ.get("VENDORPOLICY_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    folder = Path(base) if base else Path.home() / ".cache"
-    if not os.environ.get("VENDORPOLICY_CACHE_DIR"):
-        folder = folder / "vendorpolicy"
+def default_location(root: Path, folder: Path | None = None) -> Path:
+    """The index file of a repository root: in `folder` (config `cache.path`), else in
+    $VENDORPOLICY_CACHE_DIR, else $XDG_CACHE_HOME/vendorpolicy or ~/.cache/vendorpolicy."""
+    if folder is None:
+        base = os.environ.get("VENDORPOLICY_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+        folder = Path(base) if base else Path.home() / ".cache"
+        if not os.environ.get("VENDORPOLICY_CACHE_DIR"):
+            folder = folder / "vendorpolicy"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
     return folder / f"index-{digest}.sqlite"
 

@@ -60,9 +60,10 @@ def _emit(
 ) -> None:
     file_opts = RenderOptions(color=False, junit_family=opts.junit_family)
     for f, path in outputs:
-        output.write_atomic(path, reporters.get(f).render(report, file_opts))
+        output.write_atomic(path, reporters.get(f).chunks(report, file_opts))
     if not quiet:
-        click.echo(reporters.get(fmt).render(report, opts), nl=False)
+        for chunk in reporters.get(fmt).chunks(report, opts):
+            click.echo(chunk, nl=False)
 
 
 def _as_severity(value: str | None, default: Severity = Severity.LOW) -> Severity:

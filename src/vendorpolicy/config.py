@@ -87,7 +87,7 @@ def load_config(path: Path | None) -> Config:
         waivers_enabled=bool(waivers.get("enabled", True)),
         waiver_paths=tuple(waivers.get("paths") or ()),
         cache_enabled=bool(cache.get("enabled", True)),
-        cache_path=base / cache["path"] if cache.get("path") else None,
+        cache_path=base / cache["path"] if cache.get("path") else None,  # a directory
         policy_digest=data.get("policy_digest"),
         junit_family=data.get("junit_family"),
     )

@@ -8,17 +8,23 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomic(path: Path | str, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) in one rename; creates parent directories."""
+def write_atomic(path: Path | str, text: str | Iterable[str]) -> None:
+    """Replace `path` with `text` (UTF-8; a string or its pieces) in one rename; creates
+    parent directories."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                for chunk in text:
+                    fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -268,7 +268,7 @@ def run(options: Options, config: Config) -> Report:
     target_entries = [e for f in target_files for e in entries_of(f)]
     cache_file = None
     if options.use_cache and context_sources:
-        cache_file = options.cache_path or cache.default_location(config.base)
+        cache_file = cache.default_location(config.base, options.cache_path)
     context_entries = load_context(context_sources, cache_file, config.base)
     duplicate_ids(target_files, [*target_entries, *context_entries])
 

@@ -143,6 +143,12 @@ class SchemaSet:
         if self.is_valid_fast(data, kind):
             return []
         problems = [_problem(err, smap) for err in _flatten(self.validator(kind).iter_errors(data))]
+        typed = {p.pointer for p in problems if " is a" in p.message and "expected" in p.message}
+        problems = [
+            p
+            for p in problems
+            if not (p.pointer in typed and " is not " in p.message and "expected" not in p.message)
+        ]  # a value of the wrong type: the type message (with its hint) says it all
         unique = {(p.line, p.column, p.message): p for p in problems}
         return sorted(unique.values(), key=lambda p: (p.line, p.column, p.message))
 

@@ -5,7 +5,7 @@ REPORTERS is the one registry: its keys are the `--format` / `--output FMT=PATH`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vendorpolicy.model import Report
@@ -21,6 +21,7 @@ class RenderOptions:
 
 
 Renderer = Callable[[Report, RenderOptions], str]
+Streamer = Callable[[Report, RenderOptions], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,13 @@ class Reporter:
     render: Renderer
     description: str
     extension: str
+    stream: Streamer | None = None  # large reports: chunks, never one giant string
+
+    def chunks(self, report: Report, options: RenderOptions) -> Iterable[str]:
+        """The report in pieces (for files and stdout), however large the run."""
+        if self.stream is not None:
+            return self.stream(report, options)
+        return (self.render(report, options),)
 
 
 def _registry() -> dict[str, Reporter]:
@@ -38,8 +46,10 @@ def _registry() -> dict[str, Reporter]:
         r.name: r
         for r in (
             Reporter("text", text.render, "grouped by file, for people", "txt"),
-            Reporter("json", json_report.render, "the documented JSON shape", "json"),
-            Reporter("junit", junit.render, "JUnit XML for CI test reporters", "xml"),
+            Reporter(
+                "json", json_report.render, "the documented JSON shape", "json", json_report.stream
+            ),
+            Reporter("junit", junit.render, "JUnit XML for CI test reporters", "xml", junit.stream),
             Reporter("sarif", sarif.render, "SARIF 2.1.0 for code scanning", "sarif"),
             Reporter("github", github.render, "GitHub Actions annotations", "txt"),
             Reporter("markdown", markdown.render, "job summary / PR comment", "md"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from vendorpolicy.model import Report, Result
@@ -34,6 +35,12 @@ def result_dict(r: Result) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
+    out = _envelope(report)
+    out["results"] = [result_dict(r) for r in report.results]
+    return out
+
+
+def _envelope(report: Report) -> dict[str, Any]:
     ev = report.evidence
     return {
         "schema_version": SCHEMA_VERSION,
@@ -59,17 +66,28 @@ def report_dict(report: Report) -> dict[str, Any]:
             }
             for d in report.documents
         ],
-        "results": [result_dict(r) for r in report.results],
     }
 
 
-def render(report: Report, options: RenderOptions) -> str:
-    """Pretty envelope, one compact line per result (fast to write, easy to diff and grep)."""
-    head = report_dict(report)
-    results = head.pop("results")
-    text = json.dumps(head, indent=2, ensure_ascii=False)
-    if not results:
-        return text[:-2] + ',\n  "results": []\n}\n'
+def stream(report: Report, options: RenderOptions) -> Iterator[str]:
+    """Pretty envelope, one compact line per result (fast to write, easy to diff and grep),
+    produced result by result so a large run never holds the whole text."""
+    text = json.dumps(_envelope(report), indent=2, ensure_ascii=False)
+    if not report.results:
+        yield text[:-2] + ',\n  "results": []\n}\n'
+        return
+    yield text[:-2] + ',\n  "results": [\n'
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    body = ",\n    ".join(dumps(r) for r in results)
-    return text[:-2] + ',\n  "results": [\n    ' + body + "\n  ]\n}\n"
+    last = len(report.results) - 1
+    batch: list[str] = []
+    for i, r in enumerate(report.results):
+        batch.append("    " + dumps(result_dict(r)) + (",\n" if i < last else "\n"))
+        if len(batch) >= 2000:
+            yield "".join(batch)
+            batch = []
+    batch.append("  ]\n}\n")
+    yield "".join(batch)
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return "".join(stream(report, options))

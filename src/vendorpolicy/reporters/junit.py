@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from vendorpolicy.model import DocumentInfo, Report, Result, RuleInfo, Status
@@ -272,7 +272,11 @@ def _properties(out: list[str], suite: Suite, report: Report) -> None:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    """Written directly (same bytes ElementTree.indent + tostring would give, much faster)."""
+    return "".join(stream(report, options))
+
+
+def stream(report: Report, options: RenderOptions) -> Iterator[str]:
+    """Suite by suite (same bytes ElementTree.indent + tostring would give, much faster)."""
     rich = options.junit_family == "rich"
     rules = {r.id: r for r in rule_catalogue(report)}
     all_suites = suites(report)
@@ -286,12 +290,12 @@ def render(report: Report, options: RenderOptions) -> str:
     if rich:  # junit-10.xsd has no `skipped` on <testsuites>
         top.append(("skipped", str(totals[Status.WAIVED] + totals[Status.NOT_APPLICABLE])))
     top.append(("time", "0"))
-    out = [XML_DECLARATION]
     if not all_suites:
-        out.append(_element("testsuites", top, None, ""))
-        return "".join(out)
-    out.append(_element("testsuites", top, None, "")[:-4] + ">\n")
+        yield XML_DECLARATION + _element("testsuites", top, None, "")
+        return
+    yield XML_DECLARATION + _element("testsuites", top, None, "")[:-4] + ">\n"
     for number, suite in enumerate(all_suites):
+        out: list[str] = []
         attrs = [
             ("name", xml_text(suite.name)),
             ("tests", str(len(suite.results))),
@@ -310,5 +314,5 @@ def render(report: Report, options: RenderOptions) -> str:
         for r, name in zip(suite.results, _unique_names(suite.results), strict=True):
             _testcase(out, r, name, suite, rules, rich)
         out.append("  </testsuite>\n")
-    out.append("</testsuites>\n")
-    return "".join(out)
+        yield "".join(out)
+    yield "</testsuites>\n"
