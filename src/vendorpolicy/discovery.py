@@ -78,13 +78,21 @@ def discover(
 
 
 def _walk(root: Path, base: Path, exclude: Sequence[str]) -> Iterable[Source]:
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=None):
+    """os.walk with the display prefix computed once per directory (thousands of files)."""
+    top = str(root)
+    shown_top = display_path(root, base)
+    prefix = "" if shown_top == "." else shown_top + "/"
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel = os.path.relpath(dirpath, top)
+        shown_dir = prefix if rel == "." else prefix + rel.replace(os.sep, "/") + "/"
+        if exclude and excluded(shown_dir.rstrip("/") or ".", exclude):
+            dirnames[:] = []
+            continue
         for name in sorted(filenames):
             if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
                 continue
-            full = Path(dirpath) / name
-            disp = display_path(full, base)
-            if excluded(disp, exclude):
+            disp = shown_dir + name
+            if exclude and excluded(disp, exclude):
                 continue
-            yield Source(disp, str(full))
+            yield Source(disp, os.path.join(dirpath, name))
