@@ -35,7 +35,11 @@ FORMAT = 2
 
 @dataclass(frozen=True)
 class Entry:
-    """One document as cross-document context (valid or not: ids count for duplicates)."""
+    """One document as cross-document context (valid or not: ids count for duplicates).
+
+    `data` is the context data; an entry read from the index may instead carry it as
+    JSON text in `raw`, decoded by `payload()` only when a rule needs it.
+    """
 
     path: str
     index: int
@@ -45,10 +49,23 @@ class Entry:
     valid: bool
     id_line: int
     data: dict[str, Any] | None
+    raw: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.path, self.index)
+
+    @property
+    def has_data(self) -> bool:
+        return self.data is not None or self.raw is not None
+
+    def payload(self) -> dict[str, Any]:
+        if self.data is not None:
+            return self.data
+        value = json.loads(self.raw or "null")
+        if not isinstance(value, dict):
+            raise ValueError("context index entry holds no mapping")
+        return value
 
 
 def context_data(kind: str | None, data: Any) -> dict[str, Any] | None:
@@ -185,10 +202,9 @@ class ContextCache:
                 )
                 rows = self.conn.execute(query, chunk)
                 for sha, idx, kind, doc_id, vendor, valid, id_line, data in rows:
-                    parsed = json.loads(data) if data is not None else None
                     for path in by_sha[sha]:
                         out.setdefault(path, []).append(
-                            Entry(path, idx, kind, doc_id, vendor, bool(valid), id_line, parsed)
+                            Entry(path, idx, kind, doc_id, vendor, bool(valid), id_line, None, data)
                         )
         except (sqlite3.DatabaseError, ValueError):
             self._reset()

@@ -8,7 +8,7 @@ projection of every contract instead of re-reading the repository (see cache.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from vendorpolicy.expr import Context
@@ -31,27 +31,46 @@ def portfolio_view(contract: dict[str, Any]) -> dict[str, Any]:
     return {k: contract[k] for k in PORTFOLIO_SECTIONS if k in contract}
 
 
-class RunContext(Context):
-    """Bundles by vendor and the portfolio, built once from (sort key, kind, data) triples."""
+Loader = Callable[[], dict[str, Any]]
 
-    def __init__(self, entries: Iterable[tuple[tuple[str, int], str, dict[str, Any]]]) -> None:
+
+class RunContext(Context):
+    """Bundles by vendor and the portfolio, indexed once per run.
+
+    Entries are (sort key, kind, vendor, data or a loader of the data): documents read
+    from the context index are decoded only when a rule asks for them, so a hook run on
+    one contract does not decode every attestation of the repository.
+    """
+
+    def __init__(
+        self, entries: Iterable[tuple[tuple[str, int], str, str | None, Loader | dict[str, Any]]]
+    ) -> None:
         super().__init__()
-        by_vendor: dict[str, list[tuple[tuple[str, int], dict[str, Any]]]] = {}
-        contracts: list[tuple[tuple[str, int], dict[str, Any]]] = []
-        for key, kind, data in entries:
+        by_vendor: dict[str, list[tuple[tuple[str, int], Loader | dict[str, Any]]]] = {}
+        contracts: list[tuple[tuple[str, int], Loader | dict[str, Any]]] = []
+        for key, kind, vendor, data in entries:
             if kind == "Attestation":
-                vendor = (data.get("metadata") or {}).get("vendor")
                 if isinstance(vendor, str):
                     by_vendor.setdefault(vendor, []).append((key, data))
             elif kind == "Contract":
-                contracts.append((key, portfolio_view(data)))
-        self._attestations = {
-            v: [d for _, d in sorted(items, key=lambda kd: kd[0])] for v, items in by_vendor.items()
-        }
-        self._contracts = [d for _, d in sorted(contracts, key=lambda kd: kd[0])]
+                contracts.append((key, data))
+        self._pending = {v: sorted(items, key=lambda kd: kd[0]) for v, items in by_vendor.items()}
+        self._attestations: dict[str, list[dict[str, Any]]] = {}
+        self._pending_contracts = sorted(contracts, key=lambda kd: kd[0])
+        self._contracts: list[dict[str, Any]] | None = None
 
     def attestations(self, vendor: str) -> list[dict[str, Any]]:
-        return self._attestations.get(vendor, [])
+        found = self._attestations.get(vendor)
+        if found is None:
+            found = [_data(d) for _, d in self._pending.get(vendor, [])]
+            self._attestations[vendor] = found
+        return found
 
     def contracts(self) -> list[dict[str, Any]]:
+        if self._contracts is None:
+            self._contracts = [portfolio_view(_data(d)) for _, d in self._pending_contracts]
         return self._contracts
+
+
+def _data(value: Loader | dict[str, Any]) -> dict[str, Any]:
+    return value if isinstance(value, dict) else value()

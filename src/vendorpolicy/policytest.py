@@ -320,7 +320,7 @@ def _evaluate(
     wanted: set[str],
 ) -> list[Result]:
     valid = [d for d in docs if not d.problems and d.data is not None]
-    ctx = RunContext(((d.path, d.index), d.kind or "", d.mapping) for d in valid)
+    ctx = RunContext(((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid)
     nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
     settings = engine.Settings(as_of=as_of, nullable=nullable)
     rules = [r for r in policies.rules if r.id in wanted]

@@ -331,10 +331,10 @@ def _evaluate(
         d for f in target_files for d in f.documents if not d.problems and isinstance(d.data, dict)
     ]
     valid_keys = {(d.path, d.index) for d in valid_docs}
-    context_valid = [e for e in context_entries if e.valid and e.data is not None]
+    context_valid = [e for e in context_entries if e.valid and e.has_data]
     context = RunContext(
-        [((d.path, d.index), d.kind or "", d.mapping) for d in valid_docs]
-        + [(e.key, e.kind or "", e.data) for e in context_valid if e.data is not None]
+        [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
+        + [(e.key, e.kind or "", e.vendor, e.payload) for e in context_valid]
     )
     del target_entries  # kept in the signature for symmetry with the cached context
     nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
@@ -347,7 +347,7 @@ def _evaluate(
 
     results = [r for rs in parallel.map_ordered(judge, judged, options.jobs) for r in rs]
     waiver_docs = [d for d in valid_docs if d.kind == "Waiver"] + [
-        Document(e.path, e.index, e.data, SourceMap())
+        Document(e.path, e.index, e.payload(), SourceMap())
         for e in context_valid
         if e.kind == "Waiver" and e.key not in valid_keys
     ]
