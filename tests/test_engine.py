@@ -464,3 +464,10 @@ def test_exit_code_respects_fail_on(tmp_path: Path) -> None:
     for fail_on, code in ((Severity.HIGH, 1), (Severity.CRITICAL, 0), (Severity.LOW, 1)):
         opts = runner.Options(paths=(str(data),), policy_dirs=(pol,), fail_on=fail_on)
         assert runner.run(opts, Config()).exit_code == code
+
+
+def test_for_each_repeated_values_get_distinct_items(tmp_path: Path) -> None:
+    doc = DOC.replace("type: saas}\n  - {id: s2", "type: saas}\n  - {id: s1")
+    rs = results_for(tmp_path, "`true`", for_each="services[].id")
+    rs = results_for(tmp_path, "`true`", doc=doc, for_each="services[].id")
+    assert [r.item for r in rs] == ["/services/0/id", "/services/1/id"]

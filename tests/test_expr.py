@@ -150,6 +150,11 @@ def test_params_are_folded_and_nested() -> None:
         ("param(@)", "literal arguments"),
         ("x == null", "bare null is a field name"),
         ("x == true", "bare true"),
+        ("!a.b", "write `!(a.b)`"),
+        ("regex_match('(a+)+$', s)", "backtrack"),
+        ("regex_match('((a+))+$', s)", "backtrack"),
+        ("regex_match('(a|a)+$', s)", "backtrack"),
+        ("regex_match('[', s)", "invalid regular expression"),
     ],
 )
 def test_compile_errors(expr: str, fragment: str) -> None:
@@ -246,8 +251,7 @@ def test_functions(expr: str, expected: Any) -> None:
         "subset('a', ['a'])",
         "version_gte('1.x', '1.2')",
         "version_gte(`1.2`, '1.2')",
-        "regex_match('(a+)+$', 'aaaa')",
-        "regex_match('[', 'a')",
+        "regex_match(to_number('5'), 'aaaa')",
         "lookup(`{\"a\": 1}`, 'missing')",
         "divide(`1`, `0`)",
         "length(`5`)",
@@ -323,3 +327,20 @@ def test_document_independent_definitions_are_computed_once_per_run() -> None:
     assert len(calls) == 1
     assert compiler.definition_flags("index") == (False, False, False)
     assert compiler.definition_flags("mine")[0] is True
+
+
+def test_if_with_an_unknown_condition_is_unknown() -> None:
+    got = ev("if(subcontracting.permitted, 'yes', 'no')", {})
+    assert isinstance(got, Unknown) and got.paths == {("subcontracting", "permitted")}
+    assert ev("if(`false`, missing_field, 'no')", {}) == "no"  # only the branch taken
+
+
+@pytest.mark.parametrize("pattern", ["^[A-Z]{2}$", "(ab)+", "(a)|(b)", "[(a+)+]", r"\(a+\)+"])
+def test_safe_patterns_are_accepted(pattern: str) -> None:
+    assert ev(f"regex_match('{pattern}', 'x')", {}) in (True, False)
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00", "2026-01-01junk", "2026-1-1"])
+def test_dates_must_be_exact(value: str) -> None:
+    with pytest.raises(EvaluationError):
+        ev(f"add_days('{value}', `1`)", {})

@@ -66,6 +66,14 @@ def _emit(
             click.echo(chunk, nl=False)
 
 
+def _digest(value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"sha256:[0-9a-f]{64}", value):
+        raise UsageError(f"--policy-digest {value!r} is not sha256:<64 hex digits>")
+    return value
+
+
 def _as_severity(value: str | None, default: Severity = Severity.LOW) -> Severity:
     if value is None:
         return default
@@ -225,7 +233,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
             enabled=config.waivers_enabled and not kw["no_waivers"],
             allowed_paths=tuple(kw["waiver_paths"]) or config.waiver_paths,
         ),
-        policy_digest=kw["policy_digest"] or config.policy_digest,
+        policy_digest=_digest(kw["policy_digest"]) or config.policy_digest,
         command=("vendorpolicy", *sys.argv[1:]),
     )
     report = runner.run(options, config)

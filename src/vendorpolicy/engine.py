@@ -88,9 +88,10 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
                 )
             )
             continue
+        taken: set[PathKey] = set()
         for item in items:
             ctx.check_time()
-            path, label = locator.item(item, each)
+            path, label = locator.item(item, each, taken)
             ctx.item, ctx.base = item, path if path is not None else ("<item>",)
             results.append(
                 _check(rule, entry, doc, ctx, locator, item, path or (), label, severity)
@@ -340,15 +341,18 @@ class _Locator:
         self.doc = doc
         self._ids: dict[int, PathKey] | None = None
 
-    def item(self, item: Any, each: Compiled) -> tuple[PathKey | None, str]:
+    def item(self, item: Any, each: Compiled, taken: set[PathKey]) -> tuple[PathKey | None, str]:
+        """Where an item is: by identity for mappings and lists, else the first place its
+        value occurs that no earlier item of the same for_each took."""
         if isinstance(item, (dict, list)):
             path = self._by_identity().get(id(item))
             if path is not None:
                 return path, sourcemap.pointer(path)
         else:
             for base in each.paths:
-                found = _find_value(sourcemap.get_path(self.doc.data, base), item, base)
+                found = _find_value(sourcemap.get_path(self.doc.data, base), item, base, taken)
                 if found is not None:
+                    taken.add(found)
                     return found, sourcemap.pointer(found)
         text = item if isinstance(item, str) else json.dumps(item, sort_keys=True, default=str)
         return None, "=" + text[:80]
@@ -369,19 +373,19 @@ class _Locator:
         return self._ids
 
 
-def _find_value(node: Any, wanted: Any, path: PathKey) -> PathKey | None:
+def _find_value(node: Any, wanted: Any, path: PathKey, taken: set[PathKey]) -> PathKey | None:
     if isinstance(node, list):
         for i, v in enumerate(node):
-            found = _find_value(v, wanted, (*path, i))
+            found = _find_value(v, wanted, (*path, i), taken)
             if found is not None:
                 return found
         return None
     if isinstance(node, dict):
         for k, v in node.items():
-            found = _find_value(v, wanted, (*path, k))
+            found = _find_value(v, wanted, (*path, k), taken)
             if found is not None:
                 return found
         return None
-    if node == wanted and type(node) is type(wanted):
+    if node == wanted and type(node) is type(wanted) and path not in taken:
         return path
     return None

@@ -173,6 +173,7 @@ class Function:
     fold: Callable[..., Any] | None = None
     doc: str = ""
     signature: str = ""
+    check_literals: Callable[[Any], Any] | None = None  # validates a literal first argument
 
 
 @dataclass(frozen=True)
@@ -379,6 +380,11 @@ class _Builder:
         return self._access((name,), scope)
 
     def _subexpression(self, node: dict[str, Any], scope: str) -> Fn:
+        if node["children"][0]["type"] == "not_expression":
+            raise ConfigError(
+                "`!a.b` means `(!a).b` in JMESPath, which is always null; write `!(a.b)`",
+                self.where,
+            )
         chain = self._field_chain(node)
         if chain is not None:
             return self._access(chain, scope)
@@ -657,6 +663,14 @@ class _Builder:
             self.reads_doc = True
         if name == "item":
             self.reads_item = True
+        if spec.check_literals is not None:
+            for a in args_nodes:
+                if a["type"] == "literal" and isinstance(a["value"], str):
+                    try:
+                        spec.check_literals(a["value"])
+                    except ValueError as exc:
+                        raise ConfigError(f"{name}(): {exc}", self.where) from None
+                    break
         args = [self.build(a, scope) for a in args_nodes]
         impl = spec.impl
         if spec.needs_ctx:
@@ -668,7 +682,10 @@ class _Builder:
         cond, then, other = (self.build(a, scope) for a in args_nodes)
 
         def if_(value: Any, ctx: Ctx) -> Any:
-            return then(value, ctx) if is_truthy(cond(value, ctx)) else other(value, ctx)
+            test = cond(value, ctx)
+            if isinstance(test, Unknown):
+                return test  # an absent condition never picks a branch silently
+            return then(value, ctx) if is_truthy(test) else other(value, ctx)
 
         return if_
 

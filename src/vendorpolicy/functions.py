@@ -51,7 +51,7 @@ def parse_date(value: Any) -> dt.date:
     if type(value) is not str:
         raise TypeError(f"expected a date string YYYY-MM-DD, got {type_name(value)}")
     try:
-        return dt.date.fromisoformat(value[:10]) if len(value) >= 10 else _bad_date(value)
+        return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
     except ValueError:
         return _bad_date(value)
 
@@ -181,19 +181,52 @@ def _fn_version_cmp(a: Any, b: Any) -> int:
 
 
 MAX_REGEX_SUBJECT = 100_000
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+MAX_REGEX_PATTERN = 1_000
+
+
+def _risky_group(pattern: str) -> bool:
+    """A quantified group that contains a quantifier or an alternation: `(a+)+`, `((a+))*`,
+    `(a|a)+`, `(x{2,})+` - the shapes that backtrack exponentially."""
+    stack: list[bool] = []  # per open group: does it contain a quantifier or `|`?
+    i = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            stack.append(False)
+        elif c == ")" and stack:
+            inner = stack.pop()
+            quantified = i + 1 < len(pattern) and pattern[i + 1] in "*+{"
+            if inner and quantified:
+                return True
+            if inner and stack:
+                stack[-1] = True
+        elif c in "*+{|" and stack:
+            stack[-1] = True
+        i += 1
+    return False
 
 
 def check_pattern(pattern: str) -> re.Pattern[str]:
     """Compile a regex from a policy, refusing patterns that backtrack catastrophically.
 
     Python's `re` cannot be interrupted while it matches, so a time budget cannot stop
-    `(a+)+$`; nested quantifiers are refused at load time and subjects are capped.
+    `(a+)+$`: a quantified group holding a quantifier or an alternation is refused (at load
+    for a literal pattern), patterns are capped at 1,000 characters, subjects at 100,000.
     """
-    if _NESTED_QUANTIFIER.search(pattern):
+    if len(pattern) > MAX_REGEX_PATTERN:
+        raise ValueError(f"a pattern of {len(pattern)} characters is too long")
+    if _risky_group(pattern):
         raise ValueError(
-            f"pattern {pattern!r} nests quantifiers (like (a+)+), which can backtrack "
-            "for hours; rewrite it without a quantified group that contains a quantifier"
+            f"pattern {pattern!r} repeats a group that itself repeats or alternates (like "
+            "(a+)+ or (a|b)*), which can backtrack for hours; rewrite it without nesting"
         )
     try:
         return re.compile(pattern)
@@ -515,8 +548,11 @@ def _f(
     null_aware: bool = False,
     needs_ctx: bool = False,
     fold: Callable[..., Any] | None = None,
+    check_literals: Callable[[Any], Any] | None = None,
 ) -> Function:
-    return Function(name, impl, args[0], args[1], null_aware, needs_ctx, fold, doc, signature)
+    return Function(
+        name, impl, args[0], args[1], null_aware, needs_ctx, fold, doc, signature, check_literals
+    )
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -628,6 +664,7 @@ FUNCTIONS: dict[str, Function] = {
             (2, 2),
             "regex_match(pattern, string)",
             "Python regular-expression search; catastrophic patterns are refused.",
+            check_literals=check_pattern,
         ),
         _f(
             "norm_name",

@@ -189,6 +189,8 @@ def _collect(
     definitions: dict[str, Definition] = {}
     for display, doc in docs:
         for name, value in (doc.mapping.get("params") or {}).items():
+            if name.startswith("x-"):
+                continue
             where = _where(display, doc, ("params", name))
             if name in defaults and defaults[name] != value:
                 raise ConfigError(
@@ -197,6 +199,8 @@ def _collect(
             defaults[name] = value
             origin[name] = where
         for name, text in (doc.mapping.get("definitions") or {}).items():
+            if name.startswith("x-"):
+                continue
             where = _where(display, doc, ("definitions", name))
             if name in definitions:
                 raise ConfigError(
@@ -220,8 +224,12 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def _type_ok(default: Any, value: Any) -> bool:
-    if default is None or value is None:
+    if default is None:
         return True
+    if value is None:
+        return False
+    if isinstance(default, dict) and isinstance(value, dict):
+        return all(_type_ok(default[k], v) for k, v in value.items() if k in default)
     if ANY in (default, value) and {type(default), type(value)} <= {str, list}:
         return True  # "*" (any) and an explicit list are interchangeable
     if isinstance(default, bool) or isinstance(value, bool):
@@ -258,7 +266,7 @@ def parse_cli_param(text: str, defaults: Mapping[str, Any]) -> tuple[list[str], 
     default: Any = defaults
     for k in keys:
         default = default.get(k) if isinstance(default, dict) else None
-    if raw.strip() == ANY:
+    if raw.strip() == ANY and (default == ANY or isinstance(default, list)):
         return keys, ANY
     if isinstance(default, str) and default != ANY:
         return keys, raw
@@ -285,6 +293,8 @@ def resolve_params(
     params = copy.deepcopy(dict(defaults))
     sources = dict.fromkeys(params, "policy default")
     for name, value in config_params.items():
+        if name.startswith("x-"):
+            continue
         if name not in defaults:
             known = ", ".join(sorted(defaults))
             raise ConfigError(f"params: unknown parameter {name!r}; known: {known}")

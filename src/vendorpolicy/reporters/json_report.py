@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,9 @@ from vendorpolicy.model import Report, Result
 from vendorpolicy.reporters import RenderOptions
 
 SCHEMA_VERSION = 1
+# A lone surrogate (a file name that is not UTF-8, decoded by the OS layer with
+# surrogateescape) cannot be written as UTF-8: it becomes U+FFFD, as in the SARIF report.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def result_dict(r: Result) -> dict[str, Any]:
@@ -72,6 +76,11 @@ def _envelope(report: Report) -> dict[str, Any]:
 def stream(report: Report, options: RenderOptions) -> Iterator[str]:
     """Pretty envelope, one compact line per result (fast to write, easy to diff and grep),
     produced result by result so a large run never holds the whole text."""
+    for chunk in _chunks(report):
+        yield _SURROGATE.sub("\ufffd", chunk)
+
+
+def _chunks(report: Report) -> Iterator[str]:
     text = json.dumps(_envelope(report), indent=2, ensure_ascii=False)
     if not report.results:
         yield text[:-2] + ',\n  "results": []\n}\n'

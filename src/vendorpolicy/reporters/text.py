@@ -25,20 +25,28 @@ def clean(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in " ".join(text.split()))
 
 
+def clean_path(path: str) -> str:
+    """A file name may hold control characters, or lone surrogates (a name that is not
+    UTF-8), which can be neither shown nor written as UTF-8: each becomes U+FFFD."""
+    return (
+        path if path.isprintable() else "".join(ch if ch.isprintable() else "\ufffd" for ch in path)
+    )
+
+
 def line_for(r: Result, color: bool = False) -> str:
     label = r.severity.value.upper()
     tag = r.status.value if r.status is not Status.FAIL else r.severity.value
     if r.status is Status.WAIVED:
         label = "WAIVED"
         assert r.waiver is not None
-        suffix = f" [waived by {r.waiver.id} until {r.waiver.expires}]"
+        suffix = f" [waived by {clean(r.waiver.id)} until {clean(r.waiver.expires)}]"
     elif r.status is Status.ERROR:
         label, suffix = "ERROR", ""
     else:
         suffix = ""
     if color:
         label = f"{_COLORS.get(tag, '')}{label}{_RESET}"
-    return f"{r.path}:{r.line}:{r.column} {label} {r.rule} {clean(r.message)}{suffix}"
+    return f"{clean_path(r.path)}:{r.line}:{r.column} {label} {r.rule} {clean(r.message)}{suffix}"
 
 
 def summary_line(report: Report) -> str:
@@ -59,7 +67,7 @@ def render(report: Report, options: RenderOptions) -> str:
         out.extend(line_for(r, options.color) for r in shown if r.status is not Status.WAIVED)
     else:
         for path, group in groupby(shown, key=lambda r: r.path):
-            out.append(path)
+            out.append(clean_path(path))
             out.extend("  " + line_for(r, options.color) for r in group)
             out.append("")
     out.append(summary_line(report))
