@@ -16,6 +16,7 @@ per file, 1,000,000 characters per value, 100 digits per integer.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import hashlib
 import math
@@ -306,9 +307,10 @@ class _Frame:
 class _Builder:
     """Builds one document at a time from the event stream: plain data + positions."""
 
-    def __init__(self, get_event: Any, limits: Limits) -> None:
+    def __init__(self, get_event: Any, limits: Limits, linemap: _LineMap | None = None) -> None:
         self.get_event = get_event
         self.limits = limits
+        self.linemap = linemap
         self.alias_nodes = 0  # per file: an alias bomb spread over documents is still bounded
         self.root_mark: Any = None
         self.stack: list[_Frame] = []
@@ -324,6 +326,10 @@ class _Builder:
                 path.append(len(top.data))
         return sourcemap.pointer(tuple(path))
 
+    def _line(self, line: int, column: int) -> int:
+        """The line an editor shows for a 1-based libyaml position (for messages)."""
+        return self.linemap(line, column)[0] if self.linemap else line
+
     def _fail(self, message: str, mark: Any, leaf: bool = True, fatal: bool = False) -> NoReturn:
         raise LoadError(message, mark, self._pointer(leaf), fatal)
 
@@ -338,8 +344,8 @@ class _Builder:
         max_chars = limits.max_scalar_chars
         get_event = self.get_event
         stack = self.stack = []
-        anchors: dict[str, tuple[Any, sourcemap.Node, int, int, int]] = {}
-        open_anchors: dict[str, int] = {}
+        anchors: dict[str, tuple[Any, sourcemap.Node, int, int, Any]] = {}
+        open_anchors: dict[str, Any] = {}  # name -> mark of a collection still being read
         node_cls = sourcemap.Node
         nodes = 0
         root: tuple[Any, sourcemap.Node] | None = None
@@ -381,7 +387,7 @@ class _Builder:
                         node_cls(mark.line + 1, mark.column + 1),
                         1,
                         0,
-                        mark.line + 1,
+                        mark,
                     )
                 if want_key:
                     if type(value) is not str:
@@ -448,7 +454,7 @@ class _Builder:
                 anchor = event.anchor
                 if anchor is not None:
                     self._anchor(anchors, open_anchors, anchor, mark)
-                    open_anchors[anchor] = mark.line + 1
+                    open_anchors[anchor] = mark
                 frame = _Frame(is_map, pos, name, anchor, nodes)
                 pos.children = frame.children
                 stack.append(frame)
@@ -458,13 +464,12 @@ class _Builder:
                 top = stack[-1] if stack else None
                 value, pos = frame.data, frame.pos
                 if frame.anchor is not None:
-                    line = open_anchors.pop(frame.anchor)
                     anchors[frame.anchor] = (
                         value,
                         pos,
                         nodes - frame.start + 1,
                         frame.height,
-                        line,
+                        open_anchors.pop(frame.anchor),
                     )
                 height = frame.height
             elif kind is AliasEvent:
@@ -472,9 +477,11 @@ class _Builder:
                 entry = anchors.get(name_)
                 if entry is None:
                     if name_ in open_anchors:
+                        at = open_anchors[name_]
                         self._fail(
                             f"the alias *{name_} is inside its own anchor &{name_} (line "
-                            f"{open_anchors[name_]}): a recursive alias cannot be expanded; "
+                            f"{self._line(at.line + 1, at.column + 1)}): a recursive alias "
+                            "cannot be expanded; "
                             "remove it",
                             mark,
                         )
@@ -545,7 +552,8 @@ class _Builder:
             first = top.children[key]
             top.key = key
             self._fail(
-                f"duplicate key {key!r} (first defined on line {first.key_line}); "
+                f"duplicate key {key!r} (first defined on line "
+                f"{self._line(first.key_line, first.key_column)}); "
                 "YAML keeps only one of them, so remove or rename one",
                 mark,
             )
@@ -553,12 +561,13 @@ class _Builder:
         top.key_mark = mark
 
     def _anchor(
-        self, anchors: dict[str, Any], open_anchors: dict[str, int], name: str, mark: Any
+        self, anchors: dict[str, Any], open_anchors: dict[str, Any], name: str, mark: Any
     ) -> None:
         if name in anchors or name in open_anchors:
-            line = anchors[name][4] if name in anchors else open_anchors[name]
+            at = anchors[name][4] if name in anchors else open_anchors[name]
             self._fail(
-                f"the anchor &{name} is defined twice (first on line {line}); "
+                f"the anchor &{name} is defined twice (first on line "
+                f"{self._line(at.line + 1, at.column + 1)}); "
                 "give each anchor its own name",
                 mark,
             )
@@ -646,7 +655,54 @@ def _decode(raw: bytes) -> tuple[str | None, Problem | None]:
 _IMPLICIT_KEY_MAX = 1024  # YAML: an implicit (plain `key:`) key is at most 1024 characters
 
 
-def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
+_EDITOR_BREAK = re.compile(r"\r\n|[\r\n]")
+_YAML11_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+class _LineMap:
+    """libyaml positions -> the positions editors, SARIF viewers and users count.
+
+    libyaml (YAML 1.1) also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029); an
+    editor ends them at LF, CR and CRLF only. Built only for the rare text holding one.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.yaml_starts = [0, *(m.end() for m in _YAML11_BREAK.finditer(text))]
+        self.editor_starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+
+    @staticmethod
+    def needed(text: str) -> bool:
+        return any(c in text for c in _ODD_BREAKS)
+
+    def __call__(self, line: int, column: int) -> tuple[int, int]:
+        if not 1 <= line <= len(self.yaml_starts):
+            return line, column
+        offset = self.yaml_starts[line - 1] + column - 1
+        index = bisect.bisect_right(self.editor_starts, offset)
+        return index, offset - self.editor_starts[index - 1] + 1
+
+    def remap(self, root: sourcemap.Node) -> None:
+        """Convert every node of a position tree once (alias copies share nodes)."""
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            node.line, node.column = self(node.line, node.column)
+            if node.key_line:
+                node.key_line, node.key_column = self(node.key_line, node.key_column)
+            if node.children:
+                stack.extend(node.children.values())
+
+
+def _identity(line: int, column: int) -> tuple[int, int]:
+    return line, column
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, convert: Any = _identity) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
         raw = text.encode("utf-8")
         line, col = _line_col(raw, min(exc.position, len(raw)))
@@ -677,6 +733,7 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
                 )
     context = getattr(exc, "context", None)
     detail = f"{context}: {problem}" if context and "while" not in context else problem
+    line, column = convert(line, column)
     return Problem(VP_YAML, f"YAML syntax error: {detail}{hint}", line, column)
 
 
@@ -698,9 +755,10 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
         loaded.problems.append(problem or Problem(VP_YAML, "unreadable"))
         return loaded
     parser = _Parser(text)
-    builder = _Builder(parser.get_event, limits)
+    linemap = _LineMap(text) if _LineMap.needed(text) else None
+    builder = _Builder(parser.get_event, limits, linemap)
     try:
-        _read_stream(path, text, parser, builder, limits, loaded)
+        _read_stream(path, text, parser, builder, limits, loaded, linemap)
     finally:
         parser.dispose()
     if not loaded.documents and not loaded.problems:
@@ -711,9 +769,16 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
 
 
 def _read_stream(
-    path: str, text: str, parser: Any, builder: _Builder, limits: Limits, loaded: LoadedFile
+    path: str,
+    text: str,
+    parser: Any,
+    builder: _Builder,
+    limits: Limits,
+    loaded: LoadedFile,
+    linemap: _LineMap | None,
 ) -> None:
     get_event = parser.get_event
+    convert = linemap or _identity
     try:
         get_event()  # StreamStartEvent
         index = 0
@@ -722,13 +787,14 @@ def _read_stream(
             if type(event) is StreamEndEvent:
                 return
             if index >= limits.max_documents:  # a DocumentStartEvent
+                line, column = convert(event.start_mark.line + 1, event.start_mark.column + 1)
                 loaded.problems.append(
                     Problem(
                         VP_YAML,
                         f"more than {limits.max_documents:,} documents in one file; "
                         "split the stream into several files",
-                        event.start_mark.line + 1,
-                        event.start_mark.column + 1,
+                        line,
+                        column,
                     )
                 )
                 return
@@ -737,20 +803,25 @@ def _read_stream(
                 data, root = builder.document(start)
             except LoadError as exc:
                 at = builder.root_mark or start
-                smap = sourcemap.SourceMap(sourcemap.Node(at.line + 1, at.column + 1))
-                problem = Problem(VP_YAML, exc.message, exc.line, exc.column, exc.pointer)
-                loaded.documents.append(Document(path, index, None, smap, at.line + 1, [problem]))
+                root = sourcemap.Node(*convert(at.line + 1, at.column + 1))
+                line, column = convert(exc.line, exc.column)
+                problem = Problem(VP_YAML, exc.message, line, column, exc.pointer)
+                loaded.documents.append(
+                    Document(path, index, None, sourcemap.SourceMap(root), root.line, [problem])
+                )
                 index += 1
                 if exc.fatal or not builder.skip_document():
-                    _stopped(text, exc.line, loaded)
+                    _stopped(text, line, loaded)
                     return
                 continue
+            if linemap is not None:
+                linemap.remap(root)
             doc = Document(path, index, data, sourcemap.SourceMap(root), root.line)
             doc.problems.extend(envelope_problems(doc))
             loaded.documents.append(doc)
             index += 1
     except yaml.YAMLError as exc:
-        loaded.problems.append(_syntax_problem(exc, text))
+        loaded.problems.append(_syntax_problem(exc, text, convert))
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
@@ -759,7 +830,7 @@ _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
 def _stopped(text: str, line: int, loaded: LoadedFile) -> None:
     """Reading stopped inside a document: say so if the file has documents after it."""
     for match in _DOCUMENT_START.finditer(text):
-        later = text.count("\n", 0, match.start()) + 1
+        later = len(_EDITOR_BREAK.findall(text, 0, match.start())) + 1
         if later > line:
             loaded.problems.append(
                 Problem(

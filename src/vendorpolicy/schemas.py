@@ -12,16 +12,16 @@ import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from vendorpolicy import resources, sourcemap
 from vendorpolicy.loader import YAML11_BOOLEANS, Document, Problem
 from vendorpolicy.model import VP_SCHEMA, PathKey
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document needs its messages
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_FILES = {
     "Contract": "contract.schema.json",
@@ -47,6 +47,9 @@ def schema_for(kind: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     registry: Registry = Registry()
     for path in sorted(Path(resources.data_dir("schemas")).glob("*.json")):
         contents = load_schema(path.name)
@@ -55,29 +58,37 @@ def _registry() -> Registry:
     return registry.crawl()
 
 
+def _resolve(ref: str, current: str) -> tuple[Any, str]:
+    """A `$ref` of our own schemas (`#/$defs/x` or `common.schema.json#/$defs/x`)."""
+    name, _, fragment = ref.partition("#")
+    name = name or current
+    node: Any = load_schema(name)
+    for part in fragment.strip("/").split("/") if fragment.strip("/") else []:
+        node = node[part]
+    return node, name
+
+
 @cache
 def nullable_paths(kind: str) -> frozenset[str]:
     """Dotted paths whose null has a meaning (`x-null-means`), e.g. audit.max_per_year."""
     found: set[str] = set()
-    resolver = _registry().resolver()
 
-    def visit(node: Any, path: tuple[str, ...], depth: int) -> None:
+    def visit(node: Any, path: tuple[str, ...], current: str, depth: int) -> None:
         if depth > 12 or not isinstance(node, dict):
             return
-        if "$ref" in node and not node["$ref"].startswith("common."):
-            ref = node["$ref"]
-            base = SCHEMA_FILES[kind] if ref.startswith("#") else ""
-            visit(resolver.lookup(base + ref).contents, path, depth + 1)
+        if isinstance(node.get("$ref"), str):
+            target, where = _resolve(node["$ref"], current)
+            visit(target, path, where, depth + 1)
         if "x-null-means" in node and path:
             found.add(".".join(path))
         for key, sub in (node.get("properties") or {}).items():
-            visit(sub, (*path, key), depth + 1)
+            visit(sub, (*path, key), current, depth + 1)
         for keyword in ("allOf", "anyOf", "oneOf"):
             for sub in node.get(keyword) or []:
-                visit(sub, path, depth + 1)
+                visit(sub, path, current, depth + 1)
 
     if kind in SCHEMA_FILES:
-        visit(schema_for(kind), (), 0)
+        visit(schema_for(kind), (), SCHEMA_FILES[kind], 0)
     return frozenset(found)
 
 
@@ -111,6 +122,8 @@ class SchemaSet:
     def validator(self, kind: str) -> Draft202012Validator:
         v = self._validators.get(kind)
         if v is None:
+            from jsonschema import Draft202012Validator
+
             v = Draft202012Validator(
                 schema_for(kind),
                 registry=_registry(),
