@@ -30,7 +30,7 @@ from typing import Any
 from vendorpolicy import __version__, resources
 from vendorpolicy.context import portfolio_view
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The cross-document view rules see: vendor bundles and the portfolio, indexed once per run.
 
 `attestations(vendor)` returns that vendor's valid attestations; `contracts()` returns the
-*portfolio view* of every valid contract: the sections listed in PORTFOLIO_SECTIONS. Rules
-over the portfolio read only those sections, which lets the pre-commit cache keep a small
+*portfolio view* of every valid contract: the fields listed in PORTFOLIO_FIELDS. Rules over
+the portfolio read only those fields, which lets the pre-commit cache keep a small
 projection of every contract instead of re-reading the repository (see cache.py).
 """
 
@@ -13,22 +13,34 @@ from typing import Any
 
 from vendorpolicy.expr import Context
 
-PORTFOLIO_SECTIONS = (
-    "apiVersion",
-    "kind",
-    "metadata",
-    "vendor",
-    "dates",
-    "classification",
-    "services",
-    "commercial",
-    "subcontractors",
-)
+# section -> the fields kept (None: the whole section). Lists keep their items' fields.
+PORTFOLIO_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "apiVersion": None,
+    "kind": None,
+    "metadata": ("id", "vendor"),
+    "vendor": ("legal_name", "parent_id", "country"),
+    "dates": None,
+    "classification": None,
+    "services": ("id", "type", "critical_function", "subcontracting_allowed"),
+    "commercial": ("annual_value", "currency"),
+    "subcontractors": ("id", "name", "country", "data_access", "services"),
+}
+PORTFOLIO_SECTIONS = tuple(PORTFOLIO_FIELDS)
+
+
+def _keep(value: Any, fields: tuple[str, ...] | None) -> Any:
+    if fields is None:
+        return value
+    if isinstance(value, dict):
+        return {k: value[k] for k in fields if k in value}
+    if isinstance(value, list):
+        return [_keep(item, fields) for item in value]
+    return value
 
 
 def portfolio_view(contract: dict[str, Any]) -> dict[str, Any]:
-    """The part of a contract that `contracts()` exposes (absent sections stay absent)."""
-    return {k: contract[k] for k in PORTFOLIO_SECTIONS if k in contract}
+    """The part of a contract that `contracts()` exposes (absent fields stay absent)."""
+    return {k: _keep(contract[k], f) for k, f in PORTFOLIO_FIELDS.items() if k in contract}
 
 
 Loader = Callable[[], dict[str, Any]]

@@ -47,13 +47,18 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+@cache
+def _excluder(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for all globs, matched at the start of the path or after any `/`."""
+    alternatives = "|".join(f"(?:{_glob_regex(p).pattern})" for p in patterns)
+    return re.compile(f"(?:^|.*/)(?:{alternatives})")
+
+
 def excluded(path: str, patterns: Sequence[str]) -> bool:
     """Whether a forward-slash relative path matches any exclude glob (or one of its parents)."""
     if not patterns:
         return False
-    parts = path.split("/")
-    candidates = ["/".join(parts[i:]) for i in range(len(parts))]
-    return any(_glob_regex(p).match(c) for p in patterns for c in candidates)
+    return _excluder(tuple(patterns)).match(path) is not None
 
 
 def discover(

@@ -184,7 +184,10 @@ def _show_tag(tag: str) -> str:
 
 
 def _plain(value: str, limits: Limits) -> Any:
-    """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema."""
+    """A plain (unquoted, untagged) scalar under the YAML 1.2 core schema, with the
+    spellings YAML tools disagree on refused rather than guessed: `0o17` and `0x1F`
+    (numbers in YAML 1.2, text or octal elsewhere), `012` (octal in YAML 1.1), `.inf` and
+    `.nan`, and integers of more than `max_int_digits` digits."""
     if value in _NULLS:
         return None
     first = value[0]
@@ -199,7 +202,7 @@ def _plain(value: str, limits: Limits) -> Any:
                 f"an integer of {digits} digits is too long to be a contract value; "
                 'quote it if it is an identifier ("...")'
             )
-        if len(value) - (first in "+-") > 1 and value[first in "+-"] == "0":
+        if digits > 1 and value[-digits] == "0":
             raise _Bad(
                 f"{value} has a leading zero, which YAML 1.1 tools read as an octal number; "
                 f'write it without the zero, or quote it ("{value}") if it is an identifier'

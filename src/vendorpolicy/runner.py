@@ -174,7 +174,8 @@ def load_context(
         if not store.enabled:
             return [e for f in load_sources(sources) for e in entries_of(f)]
         known = store.signatures()
-        keys = {s.display: _cache_key(s.fs_path, root) for s in sources}
+        to_key = _cache_keyer(root)
+        keys = {s.display: to_key(s.display, s.fs_path) for s in sources}
         hits: list[tuple[str, str]] = []
         misses: list[discovery.Source] = []
         sigs: dict[str, tuple[int, int, int] | None] = {}
@@ -193,7 +194,10 @@ def load_context(
         for src in sources:
             key = keys[src.display]
             if key in cached:
-                out.extend(replace(e, path=src.display) for e in cached[key])
+                out.extend(
+                    e if e.path == src.display else replace(e, path=src.display)
+                    for e in cached[key]
+                )
         fresh = load_sources(misses)
         updates = []
         for src, loaded in zip(misses, fresh, strict=True):
@@ -211,6 +215,18 @@ def load_context(
 
 def _cache_key(fs_path: str, root: Path) -> str:
     return os.path.relpath(os.path.abspath(fs_path), root).replace(os.sep, "/")
+
+
+def _cache_keyer(root: Path) -> Callable[[str, str], str]:
+    """Index keys are paths relative to the repository root, whatever the working directory:
+    display paths already are when the two coincide (the usual case, and the fast one)."""
+    if os.path.abspath(os.getcwd()) == os.path.abspath(root):
+        return lambda display, fs_path: (
+            display
+            if not display.startswith("../") and not display.startswith("/")
+            else _cache_key(fs_path, root)
+        )
+    return lambda display, fs_path: _cache_key(fs_path, root)
 
 
 def file_results(loaded: LoadedFile) -> list[Result]:
