@@ -442,16 +442,19 @@ class _Builder:
         return index
 
     def _index_expression(self, node: dict[str, Any], scope: str) -> Fn:
+        """`a[0]` and `a | b`: the right side on the left side's value (unknown stays)."""
         left = self.build(node["children"][0], scope)
         right = self.build(node["children"][1], "elem")
 
-        def index_expr(value: Any, ctx: Ctx) -> Any:
+        def then(value: Any, ctx: Ctx) -> Any:
             got = left(value, ctx)
             if isinstance(got, Unknown):
                 return got
             return right(got, ctx)
 
-        return index_expr
+        return then
+
+    _pipe = _index_expression
 
     def _slice(self, node: dict[str, Any], scope: str) -> Fn:
         start, stop, step = node["children"]
@@ -590,18 +593,6 @@ class _Builder:
             return not is_truthy(got)
 
         return not_
-
-    def _pipe(self, node: dict[str, Any], scope: str) -> Fn:
-        left = self.build(node["children"][0], scope)
-        right = self.build(node["children"][1], "elem")
-
-        def pipe(value: Any, ctx: Ctx) -> Any:
-            got = left(value, ctx)
-            if isinstance(got, Unknown):
-                return got
-            return right(got, ctx)
-
-        return pipe
 
     def _multi_select_list(self, node: dict[str, Any], scope: str) -> Fn:
         parts = [self.build(c, scope) for c in node["children"]]

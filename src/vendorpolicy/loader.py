@@ -172,6 +172,7 @@ class LoadError(Exception):
         self.fatal = fatal  # the rest of the file cannot be read safely (pathological nesting)
         self.line = mark.line + 1 if mark is not None else 1
         self.column = mark.column + 1 if mark is not None else 1
+        self.index = mark.index if mark is not None else 0  # characters from the start
         self.pointer = pointer
 
 
@@ -310,10 +311,10 @@ class _Frame:
 class _Builder:
     """Builds one document at a time from the event stream: plain data + positions."""
 
-    def __init__(self, get_event: Any, limits: Limits, linemap: _LineMap | None = None) -> None:
+    def __init__(self, get_event: Any, limits: Limits, positions: _Positions) -> None:
         self.get_event = get_event
         self.limits = limits
-        self.linemap = linemap
+        self.positions = positions
         self.alias_nodes = 0  # per file: an alias bomb spread over documents is still bounded
         self.root_mark: Any = None
         self.stack: list[_Frame] = []
@@ -331,7 +332,7 @@ class _Builder:
 
     def _line(self, line: int, column: int) -> int:
         """The line an editor shows for a 1-based libyaml position (for messages)."""
-        return self.linemap(line, column)[0] if self.linemap else line
+        return self.positions.from_yaml(line, column)[0]
 
     def _fail(self, message: str, mark: Any, leaf: bool = True, fatal: bool = False) -> NoReturn:
         raise LoadError(message, mark, self._pointer(leaf), fatal)
@@ -663,30 +664,52 @@ _YAML11_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
-class _LineMap:
-    """libyaml positions -> the positions editors, SARIF viewers and users count.
+class _Positions:
+    """Where things are, as editors, SARIF viewers and users count: lines end at LF, CR or
+    CRLF only, and a position past the last character stays on the last line.
 
-    libyaml (YAML 1.1) also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029); an
-    editor ends them at LF, CR and CRLF only. Built only for the rare text holding one.
+    libyaml (YAML 1.1) also ends lines at NEL, LS and PS (U+0085, U+2028, U+2029) and puts
+    the end of a stream without a final line break on a line of its own. Node positions
+    are converted only for the rare text holding NEL, LS or PS (`odd`); problem positions
+    are computed from the character offset, with line starts found once per file.
     """
 
     def __init__(self, text: str) -> None:
-        self.yaml_starts = [0, *(m.end() for m in _YAML11_BREAK.finditer(text))]
-        self.editor_starts = [0, *(m.end() for m in _EDITOR_BREAK.finditer(text))]
+        self.text = text
+        self.odd = any(c in text for c in _ODD_BREAKS)
+        self._editor: list[int] | None = None
+        self._yaml: list[int] | None = None
 
-    @staticmethod
-    def needed(text: str) -> bool:
-        return any(c in text for c in _ODD_BREAKS)
+    @property
+    def editor_starts(self) -> list[int]:
+        if self._editor is None:
+            self._editor = [0, *(m.end() for m in _EDITOR_BREAK.finditer(self.text))]
+        return self._editor
 
-    def __call__(self, line: int, column: int) -> tuple[int, int]:
-        if not 1 <= line <= len(self.yaml_starts):
+    def at(self, index: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        starts = self.editor_starts
+        index = max(0, min(index, len(self.text)))
+        line = bisect.bisect_right(starts, index)
+        return line, index - starts[line - 1] + 1
+
+    def of(self, mark: Any) -> tuple[int, int]:
+        return self.at(mark.index)
+
+    def from_yaml(self, line: int, column: int) -> tuple[int, int]:
+        """A 1-based libyaml line and column -> the editor's."""
+        if not self.odd:
             return line, column
-        offset = self.yaml_starts[line - 1] + column - 1
-        index = bisect.bisect_right(self.editor_starts, offset)
-        return index, offset - self.editor_starts[index - 1] + 1
+        if self._yaml is None:
+            self._yaml = [0, *(m.end() for m in _YAML11_BREAK.finditer(self.text))]
+        if not 1 <= line <= len(self._yaml):
+            return line, column
+        return self.at(self._yaml[line - 1] + column - 1)
 
     def remap(self, root: sourcemap.Node) -> None:
         """Convert every node of a position tree once (alias copies share nodes)."""
+        if not self.odd:
+            return
         seen: set[int] = set()
         stack = [root]
         while stack:
@@ -694,18 +717,14 @@ class _LineMap:
             if id(node) in seen:
                 continue
             seen.add(id(node))
-            node.line, node.column = self(node.line, node.column)
+            node.line, node.column = self.from_yaml(node.line, node.column)
             if node.key_line:
-                node.key_line, node.key_column = self(node.key_line, node.key_column)
+                node.key_line, node.key_column = self.from_yaml(node.key_line, node.key_column)
             if node.children:
                 stack.extend(node.children.values())
 
 
-def _identity(line: int, column: int) -> tuple[int, int]:
-    return line, column
-
-
-def _syntax_problem(exc: yaml.YAMLError, text: str, convert: Any = _identity) -> Problem:
+def _syntax_problem(exc: yaml.YAMLError, text: str, positions: _Positions) -> Problem:
     if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
         raw = text.encode("utf-8")
         line, col = _line_col(raw, min(exc.position, len(raw)))
@@ -736,7 +755,8 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, convert: Any = _identity) ->
                 )
     context = getattr(exc, "context", None)
     detail = f"{context}: {problem}" if context and "while" not in context else problem
-    line, column = convert(line, column)
+    if mark is not None:
+        line, column = positions.of(mark)
     return Problem(VP_YAML, f"YAML syntax error: {detail}{hint}", line, column)
 
 
@@ -758,10 +778,10 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
         loaded.problems.append(problem or Problem(VP_YAML, "unreadable"))
         return loaded
     parser = _Parser(text)
-    linemap = _LineMap(text) if _LineMap.needed(text) else None
-    builder = _Builder(parser.get_event, limits, linemap)
+    positions = _Positions(text)
+    builder = _Builder(parser.get_event, limits, positions)
     try:
-        _read_stream(path, text, parser, builder, limits, loaded, linemap)
+        _read_stream(path, text, parser, builder, limits, loaded, positions)
     finally:
         parser.dispose()
     if not loaded.documents and not loaded.problems:
@@ -778,10 +798,9 @@ def _read_stream(
     builder: _Builder,
     limits: Limits,
     loaded: LoadedFile,
-    linemap: _LineMap | None,
+    positions: _Positions,
 ) -> None:
     get_event = parser.get_event
-    convert = linemap or _identity
     try:
         get_event()  # StreamStartEvent
         index = 0
@@ -790,7 +809,7 @@ def _read_stream(
             if type(event) is StreamEndEvent:
                 return
             if index >= limits.max_documents:  # a DocumentStartEvent
-                line, column = convert(event.start_mark.line + 1, event.start_mark.column + 1)
+                line, column = positions.of(event.start_mark)
                 loaded.problems.append(
                     Problem(
                         VP_YAML,
@@ -806,8 +825,8 @@ def _read_stream(
                 data, root = builder.document(start)
             except LoadError as exc:
                 at = builder.root_mark or start
-                root = sourcemap.Node(*convert(at.line + 1, at.column + 1))
-                line, column = convert(exc.line, exc.column)
+                root = sourcemap.Node(*positions.of(at))
+                line, column = positions.at(exc.index)
                 problem = Problem(VP_YAML, exc.message, line, column, exc.pointer)
                 loaded.documents.append(
                     Document(path, index, None, sourcemap.SourceMap(root), root.line, [problem])
@@ -817,14 +836,13 @@ def _read_stream(
                     _stopped(text, line, loaded)
                     return
                 continue
-            if linemap is not None:
-                linemap.remap(root)
+            positions.remap(root)
             doc = Document(path, index, data, sourcemap.SourceMap(root), root.line)
             doc.problems.extend(envelope_problems(doc))
             loaded.documents.append(doc)
             index += 1
     except yaml.YAMLError as exc:
-        loaded.problems.append(_syntax_problem(exc, text, convert))
+        loaded.problems.append(_syntax_problem(exc, text, positions))
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)

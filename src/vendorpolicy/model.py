@@ -242,3 +242,20 @@ def failing(result: Result, fail_on: Severity) -> bool:
     if result.status is Status.ERROR:
         return True
     return result.status is Status.FAIL and result.severity.rank >= fail_on.rank
+
+
+def describe_type(value: Any) -> str:
+    """How messages name a value's type: "a boolean", "a number", "text", "a list"..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

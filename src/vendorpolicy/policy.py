@@ -20,7 +20,7 @@ from typing import Any
 from vendorpolicy import functions, loader, resources, schemas, sourcemap
 from vendorpolicy.errors import ConfigError, UsageError
 from vendorpolicy.expr import Compiled, Compiler, Definition
-from vendorpolicy.model import RESERVED_RULE_IDS, PathKey, RuleInfo, Severity
+from vendorpolicy.model import RESERVED_RULE_IDS, PathKey, RuleInfo, Severity, describe_type
 
 ANY = "*"  # a parameter value meaning "any" (e.g. allowed_countries.public)
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
@@ -239,18 +239,7 @@ def _type_ok(default: Any, value: Any) -> bool:
     return type(default) is type(value)
 
 
-def _type_word(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "null"
+_type_word = describe_type
 
 
 def parse_cli_param(text: str, defaults: Mapping[str, Any]) -> tuple[list[str], Any]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from vendorpolicy import resources, sourcemap
 from vendorpolicy.loader import YAML11_BOOLEANS, Document, Problem
-from vendorpolicy.model import VP_SCHEMA, PathKey
+from vendorpolicy.model import VP_SCHEMA, PathKey, describe_type
 
 if TYPE_CHECKING:  # jsonschema is imported only when a document needs its messages
     from jsonschema import Draft202012Validator
@@ -281,15 +281,4 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
     return f"{where}: {err.message}", path
 
 
-def _article(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping"
+_article = describe_type
