@@ -66,8 +66,17 @@ class Outcome:
 
 
 def _check_command(vp: str, policies: Path, paths: list[str]) -> list[str]:
-    return [vp, "check", "--format", "json", "--policies", str(policies), "--as-of",
-            "2026-11-22", *paths]
+    return [
+        vp,
+        "check",
+        "--format",
+        "json",
+        "--policies",
+        str(policies),
+        "--as-of",
+        "2026-11-22",
+        *paths,
+    ]
 
 
 def run_many(
@@ -83,9 +92,14 @@ def run_many(
             key, argv, cwd, big = pending.pop(0)
             out_path, err_path = cwd.parent / f"{cwd.name}.out", cwd.parent / f"{cwd.name}.err"
             with out_path.open("wb") as out, err_path.open("wb") as err:
-                proc = subprocess.Popen(  # noqa: S603 - our own console script
-                    argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                    preexec_fn=_limit_resources,  # noqa: PLW1509 - no other threads here
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=err,
+                    preexec_fn=_limit_resources,  # safe: no other threads start processes
                 )
             running.append((key, proc, time.monotonic(), cwd, out_path, err_path, big))
         time.sleep(0.02)
@@ -216,11 +230,28 @@ def test_check_never_writes_to_a_read_only_tree(
     before = _snapshot(tree)
     try:
         for args in (
-            ["check", "--policies", str(tiny_policies), "--format", "json",
-             "--output", f"junit={reports / 'junit.xml'}", "--output", f"sarif={reports / 's'}",
-             "contracts/broken.yaml", "contracts/portfolio-context.yaml"],
-            ["check", "--policies", str(tiny_policies), "--format", "text", "--hook",
-             "contracts/broken.yaml"],
+            [
+                "check",
+                "--policies",
+                str(tiny_policies),
+                "--format",
+                "json",
+                "--output",
+                f"junit={reports / 'junit.xml'}",
+                "--output",
+                f"sarif={reports / 's'}",
+                "contracts/broken.yaml",
+                "contracts/portfolio-context.yaml",
+            ],
+            [
+                "check",
+                "--policies",
+                str(tiny_policies),
+                "--format",
+                "text",
+                "--hook",
+                "contracts/broken.yaml",
+            ],
             ["validate", "--format", "json", "."],
         ):
             proc = subprocess.run(

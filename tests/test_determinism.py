@@ -25,8 +25,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "contracts"
 AS_OF = "2026-11-22"
-REPORTS = {"json": "report.json", "junit": "report.xml", "sarif": "report.sarif",
-           "markdown": "report.md"}
+REPORTS = {
+    "json": "report.json",
+    "junit": "report.xml",
+    "sarif": "report.sarif",
+    "markdown": "report.md",
+}
 # The JSON report's evidence.command block (indent=2): the only part allowed to differ.
 COMMAND_BLOCK = re.compile(r'\n {4}"command": \[\n(?: {6}.*\n)*? {4}\],', re.MULTILINE)
 
@@ -72,15 +76,32 @@ def shuffled_copy(src: Path, dst: Path, seed: int) -> None:
 
 
 def run_check(
-    vp: str, tree: Path, out: Path, env_extra: dict[str, str], jobs: int, paths: tuple[str, ...] = ()
+    vp: str,
+    tree: Path,
+    out: Path,
+    env_extra: dict[str, str],
+    jobs: int,
+    paths: tuple[str, ...] = (),
 ) -> str:
     out.mkdir()
     outputs = [f"--output={fmt}={out / name}" for fmt, name in REPORTS.items()]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG", "TZ"))}
     env.update(env_extra)
     proc = subprocess.run(
-        [vp, "check", "--as-of", AS_OF, "--jobs", str(jobs), "--format", "text",
-         "--no-color", "--no-cache", *outputs, *paths],
+        [
+            vp,
+            "check",
+            "--as-of",
+            AS_OF,
+            "--jobs",
+            str(jobs),
+            "--format",
+            "text",
+            "--no-color",
+            "--no-cache",
+            *outputs,
+            *paths,
+        ],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -139,9 +160,10 @@ def compare(one: Path, two: Path) -> None:
             ja, jb = json.loads(a), json.loads(b)
             assert ja["evidence"].pop("command") != jb["evidence"].pop("command")
             assert ja == jb
-            a, b = COMMAND_BLOCK.sub("", a.decode()).encode(), COMMAND_BLOCK.sub(
-                "", b.decode()
-            ).encode()
+            a, b = (
+                COMMAND_BLOCK.sub("", a.decode()).encode(),
+                COMMAND_BLOCK.sub("", b.decode()).encode(),
+            )
             assert b'"command"' not in a
         assert a == b, f"the {fmt} report differs between {one.name} and {two.name}"
 

@@ -65,15 +65,57 @@ BAD: list[tuple[str, str | bytes, str, int, int, str]] = [
     ("int-tag-text", ENV + "v: !!int abc\n", "VP-YAML", 3, 4, "'abc' is not a valid !!int"),
     ("float-tag-inf", ENV + "v: !!float .inf\n", "VP-YAML", 3, 4, "infinity or not-a-number"),
     # --- duplicate keys: at the later key, naming the line of the first
-    ("dup-top", ENV + "a: 1\nb: 2\na: 3\n", "VP-YAML", 5, 1, "duplicate key 'a' (first defined on line 3)"),
-    ("dup-nested", ENV + "m:\n  x: 1\n  y: 2\n  x: 3\n", "VP-YAML", 6, 3, "duplicate key 'x' (first defined on line 4)"),
-    ("dup-quoted-vs-plain", ENV + "a: 1\n'a': 2\n", "VP-YAML", 4, 1, "duplicate key 'a' (first defined on line 3)"),
-    ("dup-flow", ENV + "m: {x: 1, x: 2}\n", "VP-YAML", 3, 11, "duplicate key 'x' (first defined on line 3)"),
-    ("dup-envelope", ENV + "kind: Attestation\n", "VP-YAML", 3, 1, "duplicate key 'kind' (first defined on line 2)"),
+    (
+        "dup-top",
+        ENV + "a: 1\nb: 2\na: 3\n",
+        "VP-YAML",
+        5,
+        1,
+        "duplicate key 'a' (first defined on line 3)",
+    ),
+    (
+        "dup-nested",
+        ENV + "m:\n  x: 1\n  y: 2\n  x: 3\n",
+        "VP-YAML",
+        6,
+        3,
+        "duplicate key 'x' (first defined on line 4)",
+    ),
+    (
+        "dup-quoted-vs-plain",
+        ENV + "a: 1\n'a': 2\n",
+        "VP-YAML",
+        4,
+        1,
+        "duplicate key 'a' (first defined on line 3)",
+    ),
+    (
+        "dup-flow",
+        ENV + "m: {x: 1, x: 2}\n",
+        "VP-YAML",
+        3,
+        11,
+        "duplicate key 'x' (first defined on line 3)",
+    ),
+    (
+        "dup-envelope",
+        ENV + "kind: Attestation\n",
+        "VP-YAML",
+        3,
+        1,
+        "duplicate key 'kind' (first defined on line 2)",
+    ),
     # --- syntax: tabs, long keys, bad directives
     ("tab-indent", ENV + "m:\n\tx: 1\n", "VP-YAML", 4, 1, "tab characters cannot indent YAML"),
     ("tab-after-key", ENV + "m: 1\n\tx: 1\n", "VP-YAML", 4, 1, "tab characters cannot indent YAML"),
-    ("key-over-1024", ENV + f"{LONG_KEY}: 1\n", "VP-YAML", 3, 2001, "a key longer than 1024 characters"),
+    (
+        "key-over-1024",
+        ENV + f"{LONG_KEY}: 1\n",
+        "VP-YAML",
+        3,
+        2001,
+        "a key longer than 1024 characters",
+    ),
     ("unclosed-flow", ENV + "v: [a, b\nw: 1\n", "VP-YAML", 4, 2, "YAML syntax error"),
     ("yaml-2.0", "%YAML 2.0\n---\n" + ENV, "VP-YAML", 1, 1, "YAML syntax error"),
     # --- files with no usable document
@@ -87,24 +129,136 @@ BAD: list[tuple[str, str | bytes, str, int, int, str]] = [
     ("number-document", "# c\n42\n", "VP-YAML", 2, 1, "the document is the scalar 42"),
     # --- envelope
     ("no-apiversion", "kind: Contract\n", "VP-SCHEMA", 1, 1, "apiVersion is missing"),
-    ("typo-apiversion", "apiVersion: vendorpolicy/v1beta\nkind: Contract\n", "VP-SCHEMA", 1, 1, "unknown apiVersion 'vendorpolicy/v1beta'"),
-    ("apiversion-number", "kind: Contract\napiVersion: 1\n", "VP-SCHEMA", 2, 1, "unknown apiVersion 1"),
-    ("no-kind", "apiVersion: vendorpolicy/v1\nmetadata: {}\n", "VP-SCHEMA", 1, 1, "kind is missing"),
-    ("unknown-kind", "apiVersion: vendorpolicy/v1\nkind: Contrakt\n", "VP-SCHEMA", 2, 1, "unknown kind 'Contrakt'"),
+    (
+        "typo-apiversion",
+        "apiVersion: vendorpolicy/v1beta\nkind: Contract\n",
+        "VP-SCHEMA",
+        1,
+        1,
+        "unknown apiVersion 'vendorpolicy/v1beta'",
+    ),
+    (
+        "apiversion-number",
+        "kind: Contract\napiVersion: 1\n",
+        "VP-SCHEMA",
+        2,
+        1,
+        "unknown apiVersion 1",
+    ),
+    (
+        "no-kind",
+        "apiVersion: vendorpolicy/v1\nmetadata: {}\n",
+        "VP-SCHEMA",
+        1,
+        1,
+        "kind is missing",
+    ),
+    (
+        "unknown-kind",
+        "apiVersion: vendorpolicy/v1\nkind: Contrakt\n",
+        "VP-SCHEMA",
+        2,
+        1,
+        "unknown kind 'Contrakt'",
+    ),
     # --- tags: nothing is ever constructed
-    ("python-object", ENV + "v: !!python/object:os.system x\n", "VP-YAML", 3, 4, "the tag !!python/object:os.system is not allowed"),
-    ("python-apply", ENV + "v: !!python/object/apply:os.system [ls]\n", "VP-YAML", 3, 4, "!!python/object/apply:os.system is not allowed on a list"),
-    ("python-new-map", ENV + "v: !!python/object/new:dict {a: 1}\n", "VP-YAML", 3, 4, "!!python/object/new:dict is not allowed on a mapping"),
-    ("python-name", ENV + "v: !!python/name:os.system\n", "VP-YAML", 3, 4, "!!python/name:os.system is not allowed"),
-    ("python-module", ENV + "v: !!python/module:os\n", "VP-YAML", 3, 4, "!!python/module:os is not allowed"),
-    ("local-tag", ENV + "v: !foo bar\n", "VP-YAML", 3, 4, "the tag !foo is not allowed on a value: custom tags"),
-    ("local-tag-map", ENV + "v: !foo {a: 1}\n", "VP-YAML", 3, 4, "the tag !foo is not allowed on a mapping"),
+    (
+        "python-object",
+        ENV + "v: !!python/object:os.system x\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !!python/object:os.system is not allowed",
+    ),
+    (
+        "python-apply",
+        ENV + "v: !!python/object/apply:os.system [ls]\n",
+        "VP-YAML",
+        3,
+        4,
+        "!!python/object/apply:os.system is not allowed on a list",
+    ),
+    (
+        "python-new-map",
+        ENV + "v: !!python/object/new:dict {a: 1}\n",
+        "VP-YAML",
+        3,
+        4,
+        "!!python/object/new:dict is not allowed on a mapping",
+    ),
+    (
+        "python-name",
+        ENV + "v: !!python/name:os.system\n",
+        "VP-YAML",
+        3,
+        4,
+        "!!python/name:os.system is not allowed",
+    ),
+    (
+        "python-module",
+        ENV + "v: !!python/module:os\n",
+        "VP-YAML",
+        3,
+        4,
+        "!!python/module:os is not allowed",
+    ),
+    (
+        "local-tag",
+        ENV + "v: !foo bar\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !foo is not allowed on a value: custom tags",
+    ),
+    (
+        "local-tag-map",
+        ENV + "v: !foo {a: 1}\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !foo is not allowed on a mapping",
+    ),
     ("binary", ENV + "v: !!binary aGVsbG8=\n", "VP-YAML", 3, 4, "the tag !!binary is not allowed"),
-    ("timestamp", ENV + "v: !!timestamp 2026-01-01\n", "VP-YAML", 3, 4, "the tag !!timestamp is not allowed"),
-    ("set", ENV + "v: !!set {a, b}\n", "VP-YAML", 3, 4, "the tag !!set is not allowed on a mapping"),
-    ("omap", ENV + "v: !!omap [a: 1]\n", "VP-YAML", 3, 4, "the tag !!omap is not allowed on a list"),
-    ("str-tag-on-list", ENV + "v: !!str [a]\n", "VP-YAML", 3, 4, "the tag !!str is not allowed on a list"),
-    ("tag-directive", "%TAG !e! tag:example.com,2026:\n---\n" + ENV + "v: !e!x y\n", "VP-YAML", 5, 4, "tag:example.com,2026:x is not allowed"),
+    (
+        "timestamp",
+        ENV + "v: !!timestamp 2026-01-01\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !!timestamp is not allowed",
+    ),
+    (
+        "set",
+        ENV + "v: !!set {a, b}\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !!set is not allowed on a mapping",
+    ),
+    (
+        "omap",
+        ENV + "v: !!omap [a: 1]\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !!omap is not allowed on a list",
+    ),
+    (
+        "str-tag-on-list",
+        ENV + "v: !!str [a]\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag !!str is not allowed on a list",
+    ),
+    (
+        "tag-directive",
+        "%TAG !e! tag:example.com,2026:\n---\n" + ENV + "v: !e!x y\n",
+        "VP-YAML",
+        5,
+        4,
+        "tag:example.com,2026:x is not allowed",
+    ),
     # --- merge keys and keys that are not strings
     ("merge-key", ENV + "base: &b {x: 1}\nm:\n  <<: *b\n", "VP-YAML", 5, 3, "merge keys (<<)"),
     ("merge-tag", ENV + "m:\n  !!merge x: 1\n", "VP-YAML", 4, 3, "merge keys (<<)"),
@@ -116,30 +270,114 @@ BAD: list[tuple[str, str | bytes, str, int, int, str]] = [
     ("empty-key", ENV + "? \n: x\n", "VP-YAML", 3, 2, "a mapping key is empty (null)"),
     ("flow-seq-key", ENV + "[a]: x\n", "VP-YAML", 3, 1, "a mapping key must be plain text"),
     ("complex-key", ENV + "? {a: 1}\n: x\n", "VP-YAML", 3, 3, "a mapping key must be plain text"),
-    ("alias-list-key", ENV + "l: &l [a]\n*l : x\n", "VP-YAML", 4, 1, "the alias *l used as a key is not text"),
+    (
+        "alias-list-key",
+        ENV + "l: &l [a]\n*l : x\n",
+        "VP-YAML",
+        4,
+        1,
+        "the alias *l used as a key is not text",
+    ),
     # --- anchors and aliases: allowed, but bounded
-    ("recursive-alias", ENV + "a: &r [x, *r]\n", "VP-YAML", 3, 11, "the alias *r is inside its own anchor &r"),
-    ("recursive-map", ENV + "a: &r {b: {c: *r}}\n", "VP-YAML", 3, 15, "a recursive alias cannot be expanded"),
+    (
+        "recursive-alias",
+        ENV + "a: &r [x, *r]\n",
+        "VP-YAML",
+        3,
+        11,
+        "the alias *r is inside its own anchor &r",
+    ),
+    (
+        "recursive-map",
+        ENV + "a: &r {b: {c: *r}}\n",
+        "VP-YAML",
+        3,
+        15,
+        "a recursive alias cannot be expanded",
+    ),
     ("undefined-alias", ENV + "a: *nope\n", "VP-YAML", 3, 4, "the alias *nope refers to no anchor"),
-    ("duplicate-anchor", ENV + "a: &x 1\nb: &x 2\n", "VP-YAML", 4, 4, "the anchor &x is defined twice (first on line 3)"),
-    ("billion-laughs", billion_laughs(), "VP-YAML", 8, 10, "aliases in this file expand to more than 100,000 nodes"),
+    (
+        "duplicate-anchor",
+        ENV + "a: &x 1\nb: &x 2\n",
+        "VP-YAML",
+        4,
+        4,
+        "the anchor &x is defined twice (first on line 3)",
+    ),
+    (
+        "billion-laughs",
+        billion_laughs(),
+        "VP-YAML",
+        8,
+        10,
+        "aliases in this file expand to more than 100,000 nodes",
+    ),
     # --- bytes and encodings
     ("utf16-le-bom", ENV.encode("utf-16"), "VP-YAML", 1, 1, "the file is UTF-16"),
     ("utf16-be-bom", b"\xfe\xff" + ENV.encode("utf-16-be"), "VP-YAML", 1, 1, "the file is UTF-16"),
     ("utf16-no-bom", ENV.encode("utf-16-le"), "VP-YAML", 1, 2, "the file contains NUL bytes"),
     ("nul-byte", (ENV + "v: a\x00b\n").encode(), "VP-YAML", 3, 5, "the file contains NUL bytes"),
     ("latin1", (ENV + "v: caf").encode() + b"\xe9\n", "VP-YAML", 3, 7, "invalid UTF-8 byte 0xe9"),
-    ("invalid-utf8-after-multibyte", (ENV + "v: ééé ").encode() + b"\xff\n", "VP-YAML", 3, 8, "invalid UTF-8 byte 0xff"),
-    ("overlong-utf8", (ENV + "v: ").encode() + b"\xc0\xaf\n", "VP-YAML", 3, 4, "invalid UTF-8 byte 0xc0"),
+    (
+        "invalid-utf8-after-multibyte",
+        (ENV + "v: ééé ").encode() + b"\xff\n",
+        "VP-YAML",
+        3,
+        8,
+        "invalid UTF-8 byte 0xff",
+    ),
+    (
+        "overlong-utf8",
+        (ENV + "v: ").encode() + b"\xc0\xaf\n",
+        "VP-YAML",
+        3,
+        4,
+        "invalid UTF-8 byte 0xc0",
+    ),
     ("control-char", ENV + "v: bell\x07\n", "VP-YAML", 3, 8, "the control character U+0007"),
     ("c1-control", ENV + "v: x\u0080\n", "VP-YAML", 3, 5, "the control character U+0080"),
     # --- line endings: positions stay right
-    ("crlf", (ENV + "a: 1\nb: 2\na: 3\n").replace("\n", "\r\n"), "VP-YAML", 5, 1, "(first defined on line 3)"),
-    ("cr-only", (ENV + "a: 1\nb: 2\na: 3\n").replace("\n", "\r"), "VP-YAML", 5, 1, "(first defined on line 3)"),
-    ("mixed-eol", "apiVersion: vendorpolicy/v1\r\nkind: Contract\ra: 1\nb: 2\r\na: 3\r", "VP-YAML", 5, 1, "(first defined on line 3)"),
-    ("crlf-latin1", b"apiVersion: x\r\nkind: y\rv: \xe9", "VP-YAML", 3, 4, "invalid UTF-8 byte 0xe9"),
+    (
+        "crlf",
+        (ENV + "a: 1\nb: 2\na: 3\n").replace("\n", "\r\n"),
+        "VP-YAML",
+        5,
+        1,
+        "(first defined on line 3)",
+    ),
+    (
+        "cr-only",
+        (ENV + "a: 1\nb: 2\na: 3\n").replace("\n", "\r"),
+        "VP-YAML",
+        5,
+        1,
+        "(first defined on line 3)",
+    ),
+    (
+        "mixed-eol",
+        "apiVersion: vendorpolicy/v1\r\nkind: Contract\ra: 1\nb: 2\r\na: 3\r",
+        "VP-YAML",
+        5,
+        1,
+        "(first defined on line 3)",
+    ),
+    (
+        "crlf-latin1",
+        b"apiVersion: x\r\nkind: y\rv: \xe9",
+        "VP-YAML",
+        3,
+        4,
+        "invalid UTF-8 byte 0xe9",
+    ),
     # --- size
-    ("one-mb-value", ENV + "v: " + "x" * (1 << 20) + "\n", "VP-YAML", 3, 4, "a value of 1,048,576 characters exceeds the limit"),
+    (
+        "one-mb-value",
+        ENV + "v: " + "x" * (1 << 20) + "\n",
+        "VP-YAML",
+        3,
+        4,
+        "a value of 1,048,576 characters exceeds the limit",
+    ),
 ]
 
 
@@ -293,6 +531,21 @@ def test_crlf_and_mixed_line_endings_keep_positions() -> None:
     assert smap.position(("m", "y", 1)) == Position(5, 10)
 
 
+def test_nel_ls_ps_do_not_shift_positions() -> None:
+    """libyaml (YAML 1.1) breaks lines at U+0085/U+2028/U+2029; editors do not."""
+    text = "apiVersion: vendorpolicy/v1\u2028kind: Contract\r\nc: \u0085d: 1\ne: [x, y]\n"
+    loaded = load(text)
+    assert findings(loaded) == []
+    smap = loaded.documents[0].sourcemap
+    assert smap.position(("d",)) == Position(2, 5)
+    assert smap.position(("e", 1)) == Position(3, 8)
+    dup = load("a: 1\u2028b: 2\nb: 3\u2029\n")
+    assert [f[:3] for f in findings(dup)] == [("VP-YAML", 2, 1)]
+    assert "(first defined on line 1)" in findings(dup)[0][3]
+    syntax = load("k: v\u2028\u2028\u2028x: [\n")
+    assert [f[:3] for f in findings(syntax)] == [("VP-YAML", 2, 1)]
+
+
 def test_very_long_key_within_the_yaml_limit_is_read() -> None:
     key = "k" * 1000
     loaded = load(ENV + f"{key}: 1\n")
@@ -385,12 +638,12 @@ def test_billion_laughs_is_fast() -> None:
     ("text", "line", "column"),
     [
         pytest.param(ENV + "v: " + "[" * 10_000 + "]" * 10_000 + "\n", 3, 67, id="flow-seq"),
-        pytest.param(ENV + "v: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", 3, 256, id="flow-map"),
+        pytest.param(
+            ENV + "v: " + "{a: " * 10_000 + "1" + "}" * 10_000 + "\n", 3, 256, id="flow-map"
+        ),
         pytest.param(ENV + "v: " + "[" * 1_000_000 + "\n", 3, 67, id="flow-unclosed-1M"),
         pytest.param(ENV + "v:\n" + "- " * 10_000 + "x\n", 4, 127, id="block-seq"),
-        pytest.param(
-            ENV + "".join(" " * i + "k:\n" for i in range(1_000)), 67, 65, id="block-map"
-        ),
+        pytest.param(ENV + "".join(" " * i + "k:\n" for i in range(1_000)), 67, 65, id="block-map"),
     ],
 )
 def test_deep_nesting_is_a_finding_not_a_crash(text: str, line: int, column: int) -> None:
@@ -592,8 +845,35 @@ def test_arbitrary_bytes_never_raise(raw: bytes) -> None:
 
 _YAMLISH = st.lists(
     st.sampled_from(
-        ["a", ":", " ", "\n", "-", "[", "]", "{", "}", ",", "&x", "*x", "!", "!!str", "'", '"',
-         "?", "#", "|", ">", "\t", "<<", "1", "0x1", "~", "---", "..."]
+        [
+            "a",
+            ":",
+            " ",
+            "\n",
+            "-",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "&x",
+            "*x",
+            "!",
+            "!!str",
+            "'",
+            '"',
+            "?",
+            "#",
+            "|",
+            ">",
+            "\t",
+            "<<",
+            "1",
+            "0x1",
+            "~",
+            "---",
+            "...",
+        ]
     ),
     max_size=60,
 ).map("".join)

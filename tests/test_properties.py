@@ -38,12 +38,12 @@ CONTRACT_FILE = ROOT / "tests" / "fixtures" / "canonical" / "contract-full.yaml"
 CONTRACT: dict[str, Any] = loader.load_bytes("c", CONTRACT_FILE.read_bytes()).documents[0].data
 
 
-
 def examples(n: int) -> settings:
     """Modest example counts keep the whole file well under a minute."""
     return settings(deadline=None, max_examples=n, suppress_health_check=[HealthCheck.too_slow])
 
-YAML_BREAKS = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
+
+EDITOR_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +59,8 @@ def cached_policies() -> Iterator[None]:
 
 
 def line_count(text: str) -> int:
-    """Lines of `text` (a final line break does not start another line)."""
-    parts = YAML_BREAKS.split(text)
+    """Lines of `text` as an editor shows them (a final line break starts no new line)."""
+    parts = EDITOR_BREAKS.split(text)
     return len(parts) - 1 if parts[-1] == "" and len(parts) > 1 else len(parts)
 
 
@@ -68,19 +68,23 @@ def assert_loaded_sane(loaded: LoadedFile, raw: bytes) -> None:
     assert isinstance(loaded, LoadedFile)
     text = campaign.decoded(raw)
     bound = line_count(text) + 1
+    known_bug = campaign.Lines(text).unconverted_end  # see the xfail test below
     problems = list(loaded.problems) + [p for d in loaded.documents for p in d.problems]
     for p in problems:
-        assert 1 <= p.line <= bound, (p, bound)
         assert p.column >= 1, p
-    campaign.check_loaded(loaded, raw)
+        assert 1 <= p.line <= bound or (p.line, p.column) == known_bug, (p, bound)
+    campaign.check_loaded(loaded, raw)  # and every column within its line
 
 
 # --------------------------------------------------------------------------- (a) the loader
 
-YAML_TOKENS = list("ab:-[]{}&*!|>'\"#?,%@` \n\n  \t\r.01~=<") + [
+# fmt: off
+YAML_TOKENS = [
+    *"ab:-[]{}&*!|>'\"#?,%@` \n\n  \t\r.01~=<",
     "\x85", "\u2028", "\x00", "\x07", "\ufeff", "é", "💥", "---\n", "...\n", "<<: ",
     "!!python/object:os.system ", "!!str ", "&x ", "*x", "key: value\n", "- item\n",
 ]
+# fmt: on
 YAMLISH = st.lists(st.sampled_from(YAML_TOKENS), max_size=80).map("".join)
 
 
@@ -104,17 +108,23 @@ def test_loader_never_crashes_on_bytes(raw: bytes) -> None:
     assert_loaded_sane(loader.load_bytes("b.yaml", raw), raw)
 
 
+def test_positions_after_nel_ls_ps_are_the_lines_an_editor_shows() -> None:
+    """libyaml also ends lines at NEL, LS and PS; reported lines are the editor's."""
+    raw = "k: v\u2028\u2028\x85x: [\n".encode()
+    (problem,) = loader.load_bytes("nel.yaml", raw).problems
+    assert (problem.line, problem.column) == (2, 1)  # the end of the text, line 2 for editors
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="the loader counts NEL, LS and PS as line breaks (libyaml, YAML 1.1), so positions "
-    "after one are beyond the lines an editor or SARIF viewer shows",
+    reason="loader bug: the end-of-stream position of a text holding NEL/LS/PS and no final "
+    "line break is not converted to editor lines (libyaml's line count + 1, below the last "
+    "line); when fixed, drop this marker and Lines.unconverted_end in tests/fuzz/campaign.py",
 )
-def test_positions_count_only_lf_cr_crlf_as_line_breaks() -> None:
-    raw = "k: v\u2028\u2028\u2028x: [\n".encode()
-    loaded = loader.load_bytes("nel.yaml", raw)
-    (problem,) = loaded.problems
-    editor_lines = raw.decode().split("\n")
-    assert problem.line <= len(editor_lines), problem
+def test_end_of_stream_after_nel_ls_ps_without_final_line_break() -> None:
+    raw = "k: v\u2028\u2028\u2028x: [".encode()  # one line for an editor
+    (problem,) = loader.load_bytes("eof.yaml", raw).problems
+    assert problem.line <= 2, problem
 
 
 # --------------------------------------------------------------------------- (b) check
@@ -134,8 +144,9 @@ SCALARS = (
 )
 YAML_DATA = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
     max_leaves=25,
 )
 
@@ -160,8 +171,11 @@ def contract_mutations(draw: st.DrawFn) -> Any:
             del parent[key]
         elif op == "retype":
             value = parent[key]
-            others = [v for v in (None, True, 7, 2.5, "text", [], {}, ["a"], {"k": 1})
-                      if type(v) is not type(value)]
+            others = [
+                v
+                for v in (None, True, 7, 2.5, "text", [], {}, ["a"], {"k": 1})
+                if type(v) is not type(value)
+            ]
             parent[key] = draw(st.sampled_from(others))
         else:
             value = parent[key]
@@ -220,7 +234,7 @@ def test_check_never_crashes_on_mutated_contracts(
     assert_check_sane(dumped(data, unicode, flow), workdir)
 
 
-@examples(300)
+@examples(150)
 @given(contract_mutations())
 def test_fast_schema_path_agrees_with_the_reference(data: Any) -> None:
     document = loader.load_bytes("s.yaml", dumped(data, True, False))
@@ -233,3 +247,19 @@ def test_control_characters_in_values_keep_the_junit_report_valid(workdir: Path)
     data["metadata"]["title"] = "".join(campaign.NASTY_TEXT[:30])
     data["vendor"]["legal_name"] = "\x00\x01\x0b\x1b]]>\ufffe\uffff💥<![CDATA[&"
     assert_check_sane(dumped(data, True, False), workdir)
+
+
+def test_a_file_name_that_is_not_utf8_keeps_every_report_writable(tmp_path: Path) -> None:
+    """os.walk gives such a name with lone surrogates (surrogateescape); before the fix
+    the JSON and text reports raised UnicodeEncodeError (an internal error, exit 2)."""
+    name = "bad-\udcff\x1b.yaml"
+    try:
+        (tmp_path / name).write_bytes(b"x: [\n")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / name).unlink()
+    with cached_policies():
+        files = {name: b"x: [\n"}
+        report = campaign.run_check(tmp_path, files)
+        assert {r.path for r in report.results} == {name}
+        campaign.check_report(report, files)

@@ -266,33 +266,24 @@ def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
         reason = f"not applicable: applicability unknown because {names} is absent"
     else:
         reason = f"not applicable: the condition `{rule.when.text}` does not hold"
-    pos = doc.sourcemap.root
-    return Result(
-        rule=rule.id,
-        status=Status.NOT_APPLICABLE,
-        severity=rule.severity.default,
-        path=doc.path,
-        line=pos.line,
-        column=pos.column,
-        message=reason,
-        document=doc.id,
-        kind=doc.kind,
-        vendor=doc.vendor,
-        title=rule.info.title,
-        references=rule.info.references,
-    )
+    return _document_result(rule, doc, Status.NOT_APPLICABLE, reason)
 
 
 def _error(rule: Rule, doc: Document, why: str) -> Result:
+    return _document_result(rule, doc, Status.ERROR, f"{rule.id} could not be evaluated: {why}")
+
+
+def _document_result(rule: Rule, doc: Document, status: Status, message: str) -> Result:
+    """A result about the document as a whole, at its first line."""
     pos = doc.sourcemap.root
     return Result(
         rule=rule.id,
-        status=Status.ERROR,
+        status=status,
         severity=rule.severity.default,
         path=doc.path,
         line=pos.line,
         column=pos.column,
-        message=f"{rule.id} could not be evaluated: {why}",
+        message=message,
         document=doc.id,
         kind=doc.kind,
         vendor=doc.vendor,

@@ -31,6 +31,7 @@ import contextlib
 import copy
 import hashlib
 import io
+import itertools
 import json
 import os
 import random
@@ -52,7 +53,7 @@ import yaml
 from vendorpolicy import loader, policy, reporters, runner, schemas
 from vendorpolicy.config import Config
 from vendorpolicy.loader import LoadedFile
-from vendorpolicy.model import Report
+from vendorpolicy.model import Report, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -63,6 +64,8 @@ FILE_NAME = "fuzz.yaml"
 CONTEXT_NAME = "context.yaml"
 JSON_TOP_KEYS = ("tool", "as_of", "policy_digest", "summary", "documents", "results")
 JSON_RESULT_KEYS = ("rule", "status", "severity", "path", "line", "column", "message")
+# `error` results that reveal a fault of the engine rather than of the document
+ENGINE_FAULTS = ("could not be evaluated: internal error", "evaluation took longer than")
 MAX_INPUT = 3 * 1024 * 1024  # mutations keep inputs below this (the loader's limit is 8 MiB)
 
 
@@ -95,30 +98,40 @@ def split_lines(text: str, yaml11: bool) -> list[str]:
     return re.split(pattern, text)
 
 
+ODD_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 class Lines:
-    """The line lengths of a text under both line-break conventions, for position checks."""
+    """The line lengths of a text as editors and SARIF viewers count lines (LF, CR, CRLF).
+
+    libyaml also ends lines at NEL, LS and PS; the loader converts its positions to the
+    editors' lines, and positions are checked against those.
+    """
 
     def __init__(self, text: str) -> None:
-        self.lengths = [
-            [len(line) for line in split_lines(text, yaml11)] for yaml11 in (False, True)
-        ]
-        self.ends_without_break = bool(text) and text[-1] not in "\r\n\x85\u2028\u2029"
+        self.lengths = [len(line) for line in split_lines(text, yaml11=False)]
+        self.ends_without_break = bool(text) and text[-1] not in "\r\n"
+        # KNOWN LOADER BUG (reported; remove this with the xfail test in
+        # tests/test_properties.py once fixed): the end-of-stream position libyaml gives a
+        # text holding NEL/LS/PS and no final line break is (its line count + 1, 1), and the
+        # loader leaves it unconverted, so it can lie below the last line.
+        self.unconverted_end: tuple[int, int] | None = None
+        if any(c in text for c in ODD_BREAKS) and not text.endswith(("\r", "\n", *ODD_BREAKS)):
+            self.unconverted_end = (len(split_lines(text, yaml11=True)) + 1, 1)
 
     def inside(self, line: int, column: int) -> bool:
         """Whether 1-based (line, column) lies in the text (or just after a line's end).
 
-        Accepted under either line-break convention; `tests/test_properties.py` has a
-        strict test for the NEL/LS/PS discrepancy on its own. libyaml puts the end of a
-        stream that lacks a final line break at (last line + 1, 1): accepted too.
+        libyaml puts the end of a stream that lacks a final line break at (last line + 1,
+        1): accepted too (it is the position just after the last character).
         """
         if line < 1 or column < 1:
             return False
-        for lengths in self.lengths:
-            if line <= len(lengths) and column <= lengths[line - 1] + 1:
-                return True
-            if line == len(lengths) + 1 and column == 1 and self.ends_without_break:
-                return True
-        return False
+        if line <= len(self.lengths):
+            return column <= self.lengths[line - 1] + 1
+        if line == len(self.lengths) + 1 and column == 1 and self.ends_without_break:
+            return True
+        return (line, column) == self.unconverted_end
 
 
 def position_inside(text: str, line: int, column: int) -> bool:
@@ -226,6 +239,10 @@ def check_report(
         lines = texts.get(r.path)
         if lines is not None and not lines.inside(r.line, r.column):
             raise Violation(f"{r.rule} at {r.path}:{r.line}:{r.column} is outside the file")
+        if r.status is Status.ERROR and any(m in r.message for m in ENGINE_FAULTS):
+            # the engine turns an unexpected exception (or a runaway rule) into an `error`
+            # result: fail closed for the gate, but a bug for the campaign
+            raise Violation(f"{r.rule} on {r.document}: {r.message}")
     opts = reporters.RenderOptions()
     rendered = {}
     began = time.perf_counter()
@@ -304,6 +321,7 @@ def _feature(rule: str, message: str) -> str:
 
 # --------------------------------------------------------------------------- mutations
 
+# fmt: off
 TOKENS = [
     b"&a ", b"*a", b"&b ", b"*b", b"<<: *a\n", b"<<: ", b"? ", b": ", b"- ", b"---\n",
     b"...\n", b"%YAML 1.1\n---\n", b"%YAML 1.2\n", b"%TAG !e! tag:example.com,2000:\n---\n",
@@ -328,6 +346,7 @@ NASTY_TEXT = [
     "🛡️", "e\u0301", "\u202e", "\U0010fffd", "A" * 5000, "long " * 2000, "{{ x }}",
     "${{ github.token }}", "'", '"', "\n\n", " ", "", "NO", "yes", "1.2", "0777",
 ]
+# fmt: on
 
 
 def _random_scalar(rng: random.Random) -> Any:
@@ -378,11 +397,24 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
+def _contains(node: Any, target: Any) -> bool:
+    """Whether `target` (a container) is `node` or inside it, by identity."""
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if item is target:
+            return True
+        if isinstance(item, (dict, list)) and id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(item.values() if isinstance(item, dict) else item)
+    return False
+
+
 def mutate_data(rng: random.Random, data: Any) -> Any:
     """A structure-aware mutation of plain data (returns the mutated copy)."""
     data = copy.deepcopy(data)
     for _ in range(rng.randrange(1, 4)):
-        paths = [p for p in _paths(data) if p]
+        paths = [p for p in itertools.islice(_paths(data), 20_000) if p]
         if not paths:
             return random_data(rng)
         path = rng.choice(paths)
@@ -405,12 +437,12 @@ def mutate_data(rng: random.Random, data: Any) -> Any:
             parent[key] = random_data(rng)
         elif op == 4:  # share a node: the dumper writes an anchor and aliases
             other = rng.choice(paths)
-            if path[: len(other)] == other:  # an ancestor: that would be a cycle
-                continue
             try:
-                parent[key] = _get(data, other[:-1])[other[-1]]
+                node = _get(data, other)
             except (KeyError, IndexError, TypeError):
-                pass
+                continue
+            if not _contains(node, parent):  # sharing an ancestor would make a cycle
+                parent[key] = node
         elif op == 5 and isinstance(parent, dict):  # a new or renamed key
             value = parent.pop(key)
             parent[rng.choice([key + "x", "x-" + str(key), str(key).upper(), "<<", key])] = value
@@ -638,7 +670,11 @@ def campaign(
     with tempfile.TemporaryDirectory(prefix="vendorpolicy-fuzz-") as tmp:
         workdir = Path(tmp)
         while time.monotonic() - start < seconds:
-            raw = engine.next_input()
+            try:
+                raw = engine.next_input()
+            except Exception as exc:  # noqa: BLE001 - a fault of the generator, not the tool
+                log(f"generator error (input skipped): {type(exc).__name__}: {exc}")
+                continue
             context = rng.choice(engine.corpus[:40]) if rng.random() < 0.1 else None
             full = inputs % full_every == 0
             inputs += 1
@@ -646,8 +682,12 @@ def campaign(
             try:
                 with alarm(max(slow * 6, 120)):
                     features = check_input(
-                        raw, workdir, context, full=full,
-                        validate_xsd=rng.random() < 0.25, clock=clock,
+                        raw,
+                        workdir,
+                        context,
+                        full=full,
+                        validate_xsd=rng.random() < 0.25,
+                        clock=clock,
                     )
                 if clock[0] > slow:
                     raise Violation(f"the tool took {clock[0]:.1f} s on one input (limit {slow} s)")
@@ -679,15 +719,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.fuzz.campaign", description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="how long to run")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: time)")
-    parser.add_argument("--slow", type=float, default=10.0, help="seconds before an input is "
-                        "a crash (default 10)")
-    parser.add_argument("--full-every", type=int, default=1, help="run the full check on "
-                        "every N-th input only (the loader and schemas see every input)")
+    parser.add_argument(
+        "--slow", type=float, default=10.0, help="seconds before an input is a crash (default 10)"
+    )
+    parser.add_argument(
+        "--full-every",
+        type=int,
+        default=1,
+        help="run the full check on every N-th input only (the loader and schemas see every input)",
+    )
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else int(time.time())
     print(f"fuzz: seed {seed}, {len(seed_files())} seed files, {args.seconds:g} s", flush=True)
     inputs, crashes, elapsed, by_sig = campaign(
-        args.seconds, seed, args.slow, max(args.full_every, 1),
+        args.seconds,
+        seed,
+        args.slow,
+        max(args.full_every, 1),
         log=lambda s: print(s, flush=True),
     )
     for sig, count in by_sig.most_common():
