@@ -535,8 +535,28 @@ class _Builder:
     def _comparator(self, node: dict[str, Any], scope: str) -> Fn:
         op = node["value"]
         left = self.build(node["children"][0], scope)
-        right = self.build(node["children"][1], scope)
+        right_node = node["children"][1]
         compare = _COMPARATORS[op]
+        if right_node["type"] == "literal" and op in ("eq", "ne"):
+            # `x == 'processor'`, `x == \`true\``: the most common shape, compared directly
+            want = right_node["value"]
+            plain = type(want) in (str, int) and type(want) is not bool
+            negate = op == "ne"
+
+            def literal(value: Any, ctx: Ctx) -> Any:
+                a = left(value, ctx)
+                if isinstance(a, Unknown):
+                    return a
+                if plain:
+                    same = type(a) is type(want) and a == want
+                elif want is True or want is False or want is None:
+                    same = a is want
+                else:
+                    same = equals(a, want)
+                return not same if negate else same
+
+            return literal
+        right = self.build(right_node, scope)
 
         def comparator(value: Any, ctx: Ctx) -> Any:
             a = left(value, ctx)
@@ -817,7 +837,47 @@ def _unknown_args(values: Iterable[Any]) -> Unknown | None:
     return found
 
 
+# What a function raises on bad input: the rule becomes an `error` on that document.
+_FN_ERRORS = (TypeError, ValueError, KeyError, IndexError, OverflowError, ZeroDivisionError)
+
+
 def _call(name: str, impl: Callable[..., Any], args: list[Fn], null_aware: bool) -> Fn:
+    if len(args) == 1 and not null_aware:
+        (only,) = args
+
+        def call1(value: Any, ctx: Ctx) -> Any:
+            v = only(value, ctx)
+            if v is None:
+                return UNKNOWN
+            if isinstance(v, Unknown):
+                return v
+            try:
+                return impl(v)
+            except EvaluationError:
+                raise
+            except _FN_ERRORS as exc:
+                raise EvaluationError(f"{name}(): {exc}") from None
+
+        return call1
+    if len(args) == 2 and not null_aware:
+        first, second = args
+
+        def call2(value: Any, ctx: Ctx) -> Any:
+            a = first(value, ctx)
+            b = second(value, ctx)
+            if a is None or b is None or isinstance(a, Unknown) or isinstance(b, Unknown):
+                unknown = _unknown_args((a, b))
+                assert unknown is not None
+                return unknown
+            try:
+                return impl(a, b)
+            except EvaluationError:
+                raise
+            except _FN_ERRORS as exc:
+                raise EvaluationError(f"{name}(): {exc}") from None
+
+        return call2
+
     def call(value: Any, ctx: Ctx) -> Any:
         vals = [a(value, ctx) for a in args]
         if null_aware:
@@ -850,7 +910,7 @@ def _invoke(name: str, impl: Callable[..., Any], vals: list[Any]) -> Any:
         return impl(*vals)
     except EvaluationError:
         raise
-    except (TypeError, ValueError, KeyError, IndexError, OverflowError, ZeroDivisionError) as exc:
+    except _FN_ERRORS as exc:
         raise EvaluationError(f"{name}(): {exc}") from None
 
 
