@@ -117,6 +117,8 @@ BAD: list[tuple[str, str | bytes, str, int, int, str]] = [
         "a key longer than 1024 characters",
     ),
     ("unclosed-flow", ENV + "v: [a, b\nw: 1\n", "VP-YAML", 4, 2, "YAML syntax error"),
+    ("eof-without-final-break", ENV + "v: [a,", "VP-YAML", 3, 7, "YAML syntax error"),
+    ("eof-after-ls", ENV + "v: [a,\u2028", "VP-YAML", 3, 8, "YAML syntax error"),
     ("yaml-2.0", "%YAML 2.0\n---\n" + ENV, "VP-YAML", 1, 1, "YAML syntax error"),
     # --- files with no usable document
     ("empty", "", "VP-YAML", 1, 1, "the file is empty"),

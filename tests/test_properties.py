@@ -30,12 +30,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz import campaign
-from vendorpolicy import loader, runner
+from vendorpolicy import loader, runner, schemas
 from vendorpolicy.loader import LoadedFile
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_FILE = ROOT / "tests" / "fixtures" / "canonical" / "contract-full.yaml"
 CONTRACT: dict[str, Any] = loader.load_bytes("c", CONTRACT_FILE.read_bytes()).documents[0].data
+# every canonical document (contracts, attestations, the waiver) for the schema property
+CANONICAL_DOCS: list[Any] = [
+    doc.data
+    for path in sorted(CONTRACT_FILE.parent.glob("*.yaml"))
+    for doc in loader.load_bytes(path.name, path.read_bytes()).documents
+    if doc.kind is not None and not doc.problems
+]
 
 
 def examples(n: int) -> settings:
@@ -156,9 +163,9 @@ def _paths(data: Any) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def contract_mutations(draw: st.DrawFn) -> Any:
-    """The canonical full contract with one to three mutations."""
-    data = copy.deepcopy(CONTRACT)
+def contract_mutations(draw: st.DrawFn, base: Any = None) -> Any:
+    """The canonical full contract (or `base`) with one to three mutations."""
+    data = copy.deepcopy(CONTRACT if base is None else base)
     for _ in range(draw(st.integers(1, 3))):
         paths = _paths(data)
         if not paths:
@@ -235,10 +242,23 @@ def test_check_never_crashes_on_mutated_contracts(
 
 
 @examples(150)
-@given(contract_mutations())
+@given(st.sampled_from(CANONICAL_DOCS).flatmap(lambda base: contract_mutations(base)))
 def test_fast_schema_path_agrees_with_the_reference(data: Any) -> None:
     document = loader.load_bytes("s.yaml", dumped(data, True, False))
     campaign.check_schemas(document)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schema bug: jsonschema matches `pattern` with re.search, where `$` also matches "
+    "before a final newline, so the reference accepts 'EXT-002\\n' where jsonschema-rs and "
+    "ECMA-262 reject it; when fixed, drop this marker and campaign.known_pattern_bug",
+)
+def test_a_final_newline_does_not_satisfy_a_schema_pattern() -> None:
+    waiver = next(d for d in CANONICAL_DOCS if d["kind"] == "Waiver")
+    bad = {**waiver, "rule": waiver["rule"] + "\n"}
+    assert not schemas.SchemaSet(fast=True).is_valid_fast(bad, "Waiver")
+    assert schemas.SchemaSet(fast=False).validate_data(bad, "Waiver")
 
 
 def test_control_characters_in_values_keep_the_junit_report_valid(workdir: Path) -> None:

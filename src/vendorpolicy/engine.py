@@ -304,18 +304,19 @@ def _result(
     item: str | None,
     evidence: str | None = None,
 ) -> Result:
-    pos = doc.sourcemap.position(path) if path else doc.sourcemap.root.position
+    node = doc.sourcemap.node(path)[0] if path else doc.sourcemap.root
+    doc_id, kind, vendor = locator.ident
     return Result(
         rule=rule.id,
         status=status,
         severity=severity,
         path=doc.path,
-        line=pos.line,
-        column=pos.column,
+        line=node.key_line or node.line,
+        column=node.key_column if node.key_line else node.column,
         message=message,
-        document=doc.id,
-        kind=doc.kind,
-        vendor=doc.vendor,
+        document=doc_id,
+        kind=kind,
+        vendor=vendor,
         title=rule.info.title,
         pointer=sourcemap.pointer(path),
         item=item,
@@ -330,6 +331,7 @@ class _Locator:
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
+        self.ident = (doc.id, doc.kind, doc.vendor)  # read once, not once per result
         self._ids: dict[int, PathKey] | None = None
 
     def item(self, item: Any, each: Compiled, taken: set[PathKey]) -> tuple[PathKey | None, str]:

@@ -706,6 +706,23 @@ class _Positions:
             return line, column
         return self.at(self._yaml[line - 1] + column - 1)
 
+    def clamp_end(self, root: sourcemap.Node, end: Any) -> None:
+        """Without a final line break, libyaml puts the end of the stream (where an empty
+        last value sits) on a line of its own; move such nodes to the end of the last line.
+        Only the last nodes of the last document can be there: one walk down its last items.
+        """
+        if end.column != 0 or not self.text or self.text[-1] in "\r\n\x85\u2028\u2029":
+            return
+        virtual = end.line + 1
+        where = self.at(len(self.text))
+        node: sourcemap.Node | None = root
+        while node is not None:
+            if node.line == virtual:
+                node.line, node.column = where
+            if node.key_line == virtual:
+                node.key_line, node.key_column = where
+            node = next(reversed(node.children.values())) if node.children else None
+
     def remap(self, root: sourcemap.Node) -> None:
         """Convert every node of a position tree once (alias copies share nodes)."""
         if not self.odd:
@@ -807,6 +824,8 @@ def _read_stream(
         while True:
             event = get_event()
             if type(event) is StreamEndEvent:
+                if loaded.documents and loaded.documents[-1].data is not None:
+                    positions.clamp_end(loaded.documents[-1].sourcemap.root, event.start_mark)
                 return
             if index >= limits.max_documents:  # a DocumentStartEvent
                 line, column = positions.of(event.start_mark)
