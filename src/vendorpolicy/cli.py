@@ -217,7 +217,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
     fmt = kw["fmt"] or (None if kw["hook"] else config.format) or "text"
     outputs = [] if kw["hook"] else _outputs(kw["outputs"], config)
     fail_on = _as_severity(kw["fail_on"] or config.fail_on)
-    jobs = kw["jobs"] or config.jobs or (os.cpu_count() or 1)
+    jobs = kw["jobs"] or config.jobs or 1  # see README "Performance": workers pay off on more cores
     options = runner.Options(
         paths=tuple(kw["paths"]),
         policy_dirs=() if validate_only else _policy_dirs(kw["policies"], config),

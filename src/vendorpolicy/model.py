@@ -120,27 +120,37 @@ class Result:
     waiver: WaiverRef | None = None
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Compact pickling for worker processes: plain values, enums by value."""
-        fields = (
-            self.rule,
-            self.status.value,
-            self.severity.value,
-            self.path,
-            self.line,
-            self.column,
-            self.message,
-            self.document,
-            self.kind,
-            self.vendor,
-            self.title,
-            self.pointer,
-            self.item,
-            self.check,
-            self.references,
-            self.evidence,
-            self.waiver,
+        """Compact pickling: plain values, enums by value."""
+        return (_rebuild_result, (*self.as_tuple()[:-1], self.waiver))
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """Plain values only (marshal-able): how worker processes hand results back."""
+        w = self.waiver
+        waiver = (
+            None
+            if w is None
+            else (
+                w.id,
+                w.approved_by,
+                w.approved_on,
+                w.expires,
+                w.justification,
+                w.path,
+                w.ticket,
+                w.risk,
+            )
         )
-        return (_rebuild_result, fields)
+        return (
+            self.rule, self.status.value, self.severity.value, self.path, self.line,
+            self.column, self.message, self.document, self.kind, self.vendor, self.title,
+            self.pointer, self.item, self.check, self.references, self.evidence, waiver,
+        )  # fmt: skip
+
+    @staticmethod
+    def from_tuple(values: tuple[Any, ...]) -> Result:
+        *fields, waiver = values
+        ref = None if waiver is None else WaiverRef(*waiver)
+        return _rebuild_result(*fields, ref)
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.path, self.line, self.column, self.rule, self.item or "", self.check or "")

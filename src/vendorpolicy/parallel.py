@@ -8,10 +8,13 @@ small runs, where starting workers costs more than it saves) everything runs in-
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
+
+from vendorpolicy.model import Result
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,3 +54,21 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
             return out
     finally:
         _TASK = None
+
+
+def _judged(fn: Callable[[Any], list[Any]]) -> Callable[[Any], bytes]:
+    def run(item: Any) -> bytes:
+        return marshal.dumps([r.as_tuple() for r in fn(item)])
+
+    return run
+
+
+def evaluate_all(fn: Callable[[T], list[Result]], items: Sequence[T], jobs: int) -> list[Result]:
+    """All results of `fn` over `items`, in order. Workers hand results back as marshal
+    bytes of plain tuples (an order of magnitude cheaper than pickling result objects)."""
+    if min(jobs, len(items) // MIN_ITEMS_PER_JOB) <= 1 or not can_fork():
+        return [r for item in items for r in fn(item)]
+    out: list[Result] = []
+    for blob in map_ordered(_judged(fn), items, jobs):
+        out.extend(Result.from_tuple(t) for t in marshal.loads(blob))  # noqa: S302 - our own workers
+    return out
