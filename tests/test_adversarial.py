@@ -33,6 +33,7 @@ import pytest
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="FIFOs, symlinks, rlimits: POSIX")
 
 MEMORY_LIMIT = 1 << 30  # RLIMIT_AS: 1 GiB of address space per run
+RSS_BOUND = 400 << 20  # and the peak resident memory a run may reach (~70 MB normally)
 TIMEOUT = 20.0  # seconds per run: generous, so a loaded CI machine stays green
 PARALLEL = max(2, min(4, os.cpu_count() or 2))
 
@@ -63,6 +64,16 @@ class Outcome:
     seconds: float
     timed_out: bool
     folder: Path
+    max_rss: int  # bytes
+
+
+def _wait(proc: subprocess.Popen[bytes], block: bool) -> int | None:
+    """Reap the child with wait4 (for its peak memory); None while it still runs."""
+    pid, status, usage = os.wait4(proc.pid, 0 if block else os.WNOHANG)
+    if pid == 0:
+        return None
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def _check_command(vp: str, policies: Path, paths: list[str]) -> list[str]:
@@ -107,11 +118,12 @@ def run_many(
             key, proc, started, cwd, out_path, err_path, big = item
             elapsed = time.monotonic() - started
             timed_out = False
-            if proc.poll() is None:
+            max_rss = _wait(proc, block=False)
+            if max_rss is None:
                 if elapsed < TIMEOUT:
                     continue
                 proc.kill()
-                proc.wait()
+                max_rss = _wait(proc, block=True) or 0
                 timed_out = True
             running.remove(item)
             for name in big:  # e.g. the 100 MB file: gone as soon as its run is over
@@ -123,6 +135,7 @@ def run_many(
                 elapsed,
                 timed_out,
                 cwd,
+                max_rss,
             )
     return outcomes
 
@@ -173,6 +186,7 @@ def test_corpus_is_large_and_unique() -> None:
 def test_hostile_input(case: Any, outcomes: dict[str, Outcome]) -> None:
     out = outcomes[case.id]
     assert not out.timed_out, f"no answer within {TIMEOUT:.0f} s"
+    assert out.max_rss < RSS_BOUND, f"peak memory {out.max_rss >> 20} MiB"
     assert "Traceback" not in out.stderr, out.stderr
     assert "internal error" not in out.stderr, out.stderr
     assert out.returncode == case.exit_code, out.stderr

@@ -179,3 +179,37 @@ def test_the_same_tree_checked_twice_gives_the_same_reports(vp: str, tmp_path: P
         a = (tmp_path / "first" / name).read_text(encoding="utf-8")
         b = (tmp_path / "second" / name).read_text(encoding="utf-8")
         assert COMMAND_BLOCK.sub("", a) == COMMAND_BLOCK.sub("", b), name
+
+
+def test_findings_of_broken_files_are_deterministic_too(vp: str, tmp_path: Path) -> None:
+    """The deliberately broken examples and the fuzz regressions (syntax errors, bad
+    encodings, an alias bomb, control characters, a 3,000-document stream) beside the sample
+    repository: VP-YAML and VP-SCHEMA findings, in reports of every format, are the same
+    whatever the order, environment and number of jobs."""
+    first, second = tmp_path / "tree-a", tmp_path / "tree-b"
+    for tree, shuffle in ((first, False), (second, True)):
+        tree.mkdir()
+        for name, src in (
+            ("sample", SAMPLE),
+            ("invalid", ROOT / "examples" / "invalid"),
+            ("fuzz", ROOT / "tests" / "fuzz" / "regressions"),
+        ):
+            if shuffle:
+                shuffled_copy(src, tree / name, seed=len(name))
+            else:
+                shutil.copytree(src, tree / name)
+    paths_a = ("sample/contracts", "sample/attestations", "sample/waivers", "invalid", "fuzz")
+    paths_b = ("fuzz/", "invalid", "sample/waivers", "sample/attestations", "sample/contracts")
+    run_check(vp, first, tmp_path / "out-a", {"LC_ALL": "C", "TZ": "UTC"}, 1, paths_a)
+    run_check(
+        vp,
+        second,
+        tmp_path / "out-b",
+        {"LC_ALL": utf8_locale(), "TZ": "Pacific/Kiritimati", "PYTHONHASHSEED": "99"},
+        2,
+        paths_b,
+    )
+    compare(tmp_path / "out-a", tmp_path / "out-b")
+    report = json.loads((tmp_path / "out-a" / "report.json").read_text(encoding="utf-8"))
+    rules = {r["rule"] for r in report["results"] if r["status"] == "fail"}
+    assert {"VP-YAML", "VP-SCHEMA"} <= rules

@@ -548,6 +548,15 @@ def test_nel_ls_ps_do_not_shift_positions() -> None:
     assert [f[:3] for f in findings(syntax)] == [("VP-YAML", 2, 1)]
 
 
+def test_empty_last_value_without_final_line_break_stays_on_the_last_line() -> None:
+    """libyaml puts the end of such a stream on an extra line; positions must not."""
+    doc = load(ENV + "b:").documents[0]
+    node, _ = doc.sourcemap.node(("b",))
+    assert (node.line, node.column, node.key_line) == (3, 3, 3)
+    item, _ = load(ENV + "l:\n- a\n- ").documents[0].sourcemap.node(("l", 1))
+    assert (item.line, item.column) == (5, 2)
+
+
 def test_very_long_key_within_the_yaml_limit_is_read() -> None:
     key = "k" * 1000
     loaded = load(ENV + f"{key}: 1\n")

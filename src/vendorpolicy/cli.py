@@ -139,7 +139,7 @@ def _common_check_options(func: Any) -> Any:
             "-j",
             type=click.IntRange(min=1),
             default=None,
-            help="Worker processes (default: number of CPUs).",
+            help="Worker processes for rule evaluation (default: 1).",
         ),
     ]
     for opt in reversed(options):
