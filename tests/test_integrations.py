@@ -150,7 +150,7 @@ def test_published_hooks_definition() -> None:
     assert set(hooks) == {"vendorpolicy", "vendorpolicy-validate"}
     check, validate = hooks["vendorpolicy"], hooks["vendorpolicy-validate"]
     assert check["entry"] == "vendorpolicy check --hook"
-    assert validate["entry"] == "vendorpolicy validate"
+    assert validate["entry"] == "vendorpolicy validate --hook"
     for hook in (check, validate):
         assert hook["language"] == "python"
         assert hook["types"] == ["yaml"]
