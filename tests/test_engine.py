@@ -159,7 +159,7 @@ def test_failing_conjunct_is_located(tmp_path: Path) -> None:
 def test_for_each_results_per_item_at_item_lines(tmp_path: Path) -> None:
     rs = results_for(tmp_path, "id == 's1'", for_each="services", message="service {{ id }}")
     assert [(r.status, r.item, r.line) for r in rs] == [
-        (Status.PASS, "/services/0", 9),
+        (Status.PASS, "/services/0", 1),  # passes point at the document
         (Status.FAIL, "/services/1", 10),
     ]
     assert rs[1].message == "service s2"

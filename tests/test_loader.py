@@ -254,6 +254,14 @@ BAD: list[tuple[str, str | bytes, str, int, int, str]] = [
         "the tag !!str is not allowed on a list",
     ),
     (
+        "tag-with-escapes",
+        ENV + "v: !x%1B%5B31m%0A y\n",
+        "VP-YAML",
+        3,
+        4,
+        "the tag '!x\\x1b[31m\\n' is not allowed",
+    ),
+    (
         "tag-directive",
         "%TAG !e! tag:example.com,2026:\n---\n" + ENV + "v: !e!x y\n",
         "VP-YAML",

@@ -304,7 +304,10 @@ def _result(
     item: str | None,
     evidence: str | None = None,
 ) -> Result:
-    node = doc.sourcemap.node(path)[0] if path else doc.sourcemap.root
+    # Passes point at the document; findings at their node (positions are read from the
+    # source map only for findings, which lets large runs rebuild it on demand).
+    smap = doc.sourcemap
+    node = smap.node(path)[0] if path and status is not Status.PASS else smap.root
     doc_id, kind, vendor = locator.ident
     return Result(
         rule=rule.id,

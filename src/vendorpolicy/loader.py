@@ -153,7 +153,6 @@ YAML11_BOOLEANS = frozenset(
 )
 
 _TAG = "tag:yaml.org,2002:"
-_STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 _SCALAR_TAGS = {_TAG + t: t for t in ("str", "int", "float", "bool", "null")}
 _SEQ_TAGS = frozenset({None, "!", _TAG + "seq"})
@@ -181,7 +180,10 @@ class _Bad(Exception):
 
 
 def _show_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+    """A tag as messages show it; %-escapes in a tag can spell control characters (a
+    terminal escape, a line break that forges a CI annotation), which are shown escaped."""
+    shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+    return shown if shown.isprintable() else ascii(shown)
 
 
 def _plain(value: str, limits: Limits) -> Any:

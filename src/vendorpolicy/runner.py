@@ -33,7 +33,7 @@ from vendorpolicy.model import (
     summarise,
 )
 from vendorpolicy.policy import PolicySet, load_policies
-from vendorpolicy.sourcemap import SourceMap
+from vendorpolicy.sourcemap import LazySourceMap, Node, SourceMap
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class Options:
     waivers: waivers.WaiverPolicy = field(default_factory=waivers.WaiverPolicy)
     policy_digest: str | None = None
     command: tuple[str, ...] = ()
+
+
+ID_PATH = ("metadata", "id")
+LAZY_POSITIONS_FROM = 200  # files: below that, keeping every source map costs little
 
 
 def evaluation_date(as_of: str | None) -> str:
@@ -100,14 +104,32 @@ def _pass(doc: Document) -> Result:
     )
 
 
-def load_source(src: discovery.Source) -> LoadedFile:
-    """Read and schema-check one source."""
+def load_source(src: discovery.Source, lazy_positions: bool = False) -> LoadedFile:
+    """Read and schema-check one source. With `lazy_positions`, valid documents keep only
+    a way to rebuild their source map (large runs: positions cost more memory than data)."""
     checker = schemas.SchemaSet.default()
     loaded = loader.read_file(src.display, src.fs_path)
     for doc in loaded.documents:
         if not doc.problems:
             doc.problems.extend(checker.validate(doc))
+        if lazy_positions and not doc.problems:
+            id_node, depth = doc.sourcemap.node(ID_PATH)
+            doc.sourcemap = LazySourceMap(
+                doc.sourcemap.root,
+                _positions_of(src, loaded.sha256, doc.index),
+                {ID_PATH: id_node} if depth == len(ID_PATH) else {},
+            )
     return loaded
+
+
+def _positions_of(src: discovery.Source, sha256: str, index: int) -> Callable[[], Node | None]:
+    def rebuild() -> Node | None:
+        again = loader.read_file(src.display, src.fs_path)
+        if again.sha256 != sha256 or len(again.documents) <= index:
+            return None
+        return again.documents[index].sourcemap.root
+
+    return rebuild
 
 
 def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[LoadedFile]:
@@ -115,7 +137,8 @@ def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[Loa
     # Parsing stays in this process: shipping parsed documents (with their source maps)
     # back from workers costs about as much as parsing them (measured).
     del jobs
-    return [load_source(src) for src in sources]
+    lazy = len(sources) > LAZY_POSITIONS_FROM
+    return [load_source(src, lazy) for src in sources]
 
 
 def entries_of(loaded: LoadedFile) -> list[Entry]:

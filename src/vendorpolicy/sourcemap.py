@@ -7,7 +7,7 @@ a missing key, at the closest existing ancestor.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -38,9 +38,14 @@ class SourceMap:
 
     root: Node = field(default_factory=lambda: Node(1, 1))
 
+    @property
+    def tree(self) -> Node:
+        """The full position tree (a lazy source map reads it on demand)."""
+        return self.root
+
     def node(self, path: PathKey) -> tuple[Node, int]:
         """The deepest existing node on `path` and how many path steps it matched."""
-        node = self.root
+        node = self.tree
         depth = 0
         for step in path:
             children = node.children
@@ -59,7 +64,7 @@ class SourceMap:
 
     def walk(self) -> Iterator[tuple[PathKey, Node]]:
         """Every node with its path, depth first in document order."""
-        stack: list[tuple[PathKey, Node]] = [((), self.root)]
+        stack: list[tuple[PathKey, Node]] = [((), self.tree)]
         while stack:
             path, node = stack.pop()
             yield path, node
@@ -122,3 +127,38 @@ def get_path(data: Any, path: PathKey) -> Any:
                 return None
             data = data[step]
     return data
+
+
+class LazySourceMap(SourceMap):
+    """A source map kept as a way to rebuild it: the document's start, plus a loader.
+
+    Positions of every node of every document cost more memory than the data itself; a
+    valid document rarely needs them (only its failures point inside it), so after
+    validation the runner swaps the tree for this, and the file is parsed again the first
+    time a position inside it is asked for. If the file changed meanwhile (its digest
+    differs), positions fall back to the document's start.
+    """
+
+    def __init__(
+        self,
+        root: Node,
+        rebuild: Callable[[], Node | None],
+        known: dict[PathKey, Node] | None = None,
+    ) -> None:
+        super().__init__(Node(root.line, root.column, None, root.key_line, root.key_column))
+        self._rebuild: Callable[[], Node | None] | None = rebuild
+        self._tree: Node | None = None
+        self._known = known or {}  # positions kept at hand (metadata.id for duplicates)
+
+    def node(self, path: PathKey) -> tuple[Node, int]:
+        if self._tree is None and path in self._known:
+            return self._known[path], len(path)
+        return super().node(path)
+
+    @property
+    def tree(self) -> Node:
+        if self._tree is None:
+            rebuilt = self._rebuild() if self._rebuild is not None else None
+            self._rebuild = None
+            self._tree = rebuilt or self.root
+        return self._tree
