@@ -24,6 +24,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any, NoReturn
 
 import yaml
@@ -386,6 +387,9 @@ class _Builder:
                         value = _tagged(tag, value, limits)
                 except _Bad as exc:
                     self._fail(str(exc), mark)
+                if type(value) is str and len(value) <= 40:
+                    # keys and short codes repeat across thousands of documents: share them
+                    value = intern(value)
                 if event.anchor is not None:
                     self._anchor(anchors, open_anchors, event.anchor, mark)
                     anchors[event.anchor] = (
