@@ -791,7 +791,7 @@ def test_read_file_missing(tmp_path: Path) -> None:
 
 def test_read_file_directory(tmp_path: Path) -> None:
     loaded = read_file("d.yaml", str(tmp_path))
-    assert "this is a directory" in loaded.problems[0].message
+    assert "a directory without any YAML file" in loaded.problems[0].message
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")

@@ -73,8 +73,12 @@ def discover(
         p = Path(raw)
         full = p if p.is_absolute() else base / p
         if full.is_dir():
+            before = len(found)
             for src in _walk(full, base, exclude):
                 found.setdefault(src.display, src)
+            if len(found) == before:  # a mistyped or empty root must not pass silently
+                disp = display_path(full, base)
+                found.setdefault(disp, Source(disp, str(full)))
         else:
             disp = display_path(full, base)
             if not excluded(disp, exclude):

@@ -984,7 +984,10 @@ def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> Loade
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            problem = "this is a directory, not a YAML file; give a file or search the directory"
+            problem = (
+                "a directory without any YAML file (*.yaml, *.yml) below it: check the path "
+                "(hidden and excluded files are skipped)"
+            )
             return LoadedFile(path, "", problems=[Problem(VP_YAML, problem)])
         if not stat.S_ISREG(st.st_mode):
             problem = (

@@ -259,6 +259,19 @@ def file_results(loaded: LoadedFile) -> list[Result]:
     """VP-YAML / VP-SCHEMA results of one file (failures, or one pass per valid document)."""
     out = [problem_result(loaded.path, p, None) for p in loaded.problems]
     for doc in loaded.documents:
+        if not doc.problems and doc.kind == "Policy":
+            pos = doc.sourcemap.position(("kind",))
+            doc.problems.append(
+                Problem(
+                    VP_SCHEMA,
+                    "a kind: Policy document among the documents is neither loaded as policy "
+                    "nor evaluated; move it to a policy directory (--policies, or `policies:` "
+                    "in .vendorpolicy.yaml)",
+                    pos.line,
+                    pos.column,
+                    "/kind",
+                )
+            )
         if doc.problems:
             out.extend(problem_result(loaded.path, p, doc) for p in doc.problems)
         else:

@@ -584,9 +584,6 @@ CASES: list[Case] = [
         1,
         "Policy",
         rule="VP-SCHEMA",
-        xfail="runner: a valid kind: Policy document among the contracts is accepted "
-        "silently (VP-SCHEMA pass, never evaluated, never loaded as policy); expected a "
-        "finding that tells the author to move it under a --policies directory",
     ),
     # ---------------------------------------------------------------- the file system
     Case("fifo-in-tree", fifo, (Finding("pipe.yaml", "VP-YAML", 1, 1, "not a regular file"),)),
@@ -643,8 +640,6 @@ CASES: list[Case] = [
         "empty-directory-given",
         empty_directory,
         check=check_empty_directory_reported,
-        xfail="discovery/runner: a PATH that is a directory without any *.yaml file "
-        "yields no result at all, so a mistyped path makes the gate pass (exit 0)",
     ),
     Case(
         "newline-in-filename",
