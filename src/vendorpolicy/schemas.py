@@ -162,6 +162,10 @@ class SchemaSet:
             for p in problems
             if not (p.pointer in typed and " is not " in p.message and "expected" not in p.message)
         ]  # a value of the wrong type: the type message (with its hint) says it all
+        dated = {p.pointer for p in problems if "is not a valid date" in p.message}
+        problems = [
+            p for p in problems if not (p.pointer in dated and "does not match" in p.message)
+        ]
         unique = {(p.line, p.column, p.message): p for p in problems}
         return sorted(unique.values(), key=lambda p: (p.line, p.column, p.message))
 
