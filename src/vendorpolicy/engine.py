@@ -167,7 +167,7 @@ def _rooted(path: PathKey, node_path: PathKey) -> bool:
 def _blame(compiled: Compiled, node: Any, ctx: Ctx) -> tuple[PathKey | None, list[PathKey]]:
     """The first conjunct that is false (else the first unknown) and the field it reads."""
     unknown: tuple[PathKey | None, list[PathKey]] | None = None
-    for fn, paths in zip(compiled.conjuncts, compiled.conjunct_paths, strict=True):
+    for fn, paths in compiled.parts:
         got = fn(node, ctx)
         if isinstance(got, Unknown):
             if unknown is None:

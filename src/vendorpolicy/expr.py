@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jmespath
@@ -229,8 +230,9 @@ class Compiler:
             reads_current=builder.reads_current,
             reads_doc=builder.reads_doc,
             reads_item=builder.reads_item,
-            conjuncts=tuple(builder.build(c, "top") for c in _conjuncts(tree)),
-            conjunct_paths=tuple(tuple(_Builder(self, where).collect(c)) for c in _conjuncts(tree)),
+            tree=tree,
+            compiler=self,
+            where=where,
         )
 
     def definition(self, name: str, where: str) -> Fn:
@@ -263,14 +265,29 @@ class Compiled:
     fn: Fn
     paths: tuple[PathKey, ...]
     params: tuple[str, ...]
-    conjuncts: tuple[Fn, ...]
-    conjunct_paths: tuple[tuple[PathKey, ...], ...]
     reads_current: bool = True
     reads_doc: bool = True
     reads_item: bool = True
+    tree: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    compiler: Compiler | None = field(default=None, repr=False, compare=False)
+    where: str = ""
 
     def __call__(self, value: Any, ctx: Ctx) -> Any:
         return self.fn(value, ctx)
+
+    @cached_property
+    def parts(self) -> tuple[tuple[Fn, tuple[PathKey, ...]], ...]:
+        """The top-level `&&` parts with the fields each reads, compiled on first use (only
+        a failing check needs them, to point at the part that failed)."""
+        pieces = _conjuncts(self.tree)
+        if len(pieces) == 1 or self.compiler is None:
+            return ((self.fn, self.paths),)
+        out = []
+        for piece in pieces:
+            builder = _Builder(self.compiler, self.where)
+            fn = builder.build(piece, "top")
+            out.append((fn, tuple(builder.paths)))
+        return tuple(out)
 
 
 def _conjuncts(tree: dict[str, Any]) -> list[dict[str, Any]]:
