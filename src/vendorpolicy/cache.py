@@ -183,6 +183,35 @@ class ContextCache:
             self._reset()
             return {}
 
+    def snapshot(
+        self,
+    ) -> tuple[dict[str, tuple[int, int, int, str]], dict[str, list[Entry]]] | None:
+        """Every indexed file's signature and entries, in one query (the hook's hot path);
+        None when the cache is unusable."""
+        if self.conn is None:
+            return None
+        sigs: dict[str, tuple[int, int, int, str]] = {}
+        entries: dict[str, list[Entry]] = {}
+        try:
+            rows = self.conn.execute(
+                "SELECT f.path, f.mtime_ns, f.size, f.inode, f.sha256, d.idx, d.kind, d.id, "
+                "d.vendor, d.valid, d.id_line, d.data FROM files f JOIN docs d "
+                "ON d.sha256 = f.sha256 ORDER BY f.path, d.idx"
+            )
+            for path, mtime, size, inode, sha, idx, kind, doc_id, vendor, valid, line, data in rows:
+                sigs[path] = (mtime, size, inode, sha)
+                entries.setdefault(path, []).append(
+                    Entry(path, idx, kind, doc_id, vendor, bool(valid), line, None, data)
+                )
+            for path, mtime, size, inode, sha in self.conn.execute(
+                "SELECT path, mtime_ns, size, inode, sha256 FROM files"
+            ):
+                sigs.setdefault(path, (mtime, size, inode, sha))
+        except sqlite3.DatabaseError:
+            self._reset()
+            return None
+        return sigs, entries
+
     def entries(self, items: Sequence[tuple[str, str]]) -> dict[str, list[Entry]] | None:
         """Cached entries for (path, sha256) pairs; None when the cache is unusable."""
         if self.conn is None:

@@ -199,23 +199,24 @@ def load_context(
     try:
         if not store.enabled:
             return [e for f in load_sources(sources) for e in entries_of(f)]
-        known = store.signatures()
+        snap = store.snapshot()
+        if snap is None:
+            return [e for f in load_sources(sources) for e in entries_of(f)]
+        known, cached_all = snap
         to_key = _cache_keyer(root)
         keys = {s.display: to_key(s.display, s.fs_path) for s in sources}
-        hits: list[tuple[str, str]] = []
         misses: list[discovery.Source] = []
         sigs: dict[str, tuple[int, int, int] | None] = {}
+        cached: dict[str, list[Entry]] = {}
         for src in sources:
             sig = cache.stat_signature(src.fs_path)
             sigs[src.display] = sig
-            row = known.get(keys[src.display])
-            if sig is not None and row is not None and row[:3] == sig:
-                hits.append((keys[src.display], row[3]))
+            key = keys[src.display]
+            row = known.get(key)
+            if sig is not None and row is not None and row[:3] == sig and key in cached_all:
+                cached[key] = cached_all[key]
             else:
                 misses.append(src)
-        cached = store.entries(hits) if hits else {}
-        if cached is None:
-            return [e for f in load_sources(sources) for e in entries_of(f)]
         out: list[Entry] = []
         for src in sources:
             key = keys[src.display]
