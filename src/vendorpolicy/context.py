@@ -65,7 +65,8 @@ class RunContext(Context):
                 if isinstance(vendor, str):
                     by_vendor.setdefault(vendor, []).append((key, data))
             elif kind == "Contract":
-                contracts.append((key, data))
+                # in memory: keep only the portfolio view, so the full document can be freed
+                contracts.append((key, portfolio_view(data) if isinstance(data, dict) else data))
         self._pending = {v: sorted(items, key=lambda kd: kd[0]) for v, items in by_vendor.items()}
         self._attestations: dict[str, list[dict[str, Any]]] = {}
         self._pending_contracts = sorted(contracts, key=lambda kd: kd[0])
@@ -80,7 +81,10 @@ class RunContext(Context):
 
     def contracts(self) -> list[dict[str, Any]]:
         if self._contracts is None:
-            self._contracts = [portfolio_view(_data(d)) for _, d in self._pending_contracts]
+            self._contracts = [
+                d if isinstance(d, dict) else portfolio_view(d())
+                for _, d in self._pending_contracts
+            ]
         return self._contracts
 
 

@@ -327,6 +327,7 @@ def run(options: Options, config: Config) -> Report:
         cache_file = cache.default_location(config.base, options.cache_path)
     context_entries = load_context(context_sources, cache_file, config.base)
     duplicate_ids(target_files, [*target_entries, *context_entries])
+    infos = document_infos(target_files)  # before evaluation, which releases document data
 
     results: list[Result] = []
     for f in target_files:
@@ -352,8 +353,7 @@ def run(options: Options, config: Config) -> Report:
             )
         )
 
-    results.sort(key=Result.sort_key)
-    infos = document_infos(target_files)
+    results = _sorted_by_file(results)
     exit_code = 1 if any(failing(r, options.fail_on) for r in results) else 0
     evidence = Evidence(
         tool_version=__version__,
@@ -372,6 +372,21 @@ def run(options: Options, config: Config) -> Report:
         exit_code=exit_code,
         summary=summarise(results, len(infos)),
     )
+
+
+def _sorted_by_file(results: list[Result]) -> list[Result]:
+    """(path, line, column, rule, item, check) order, sorting one file at a time: the sort
+    keys of a whole large run would cost more memory than the results themselves."""
+    by_path: dict[str, list[Result]] = {}
+    for r in results:
+        by_path.setdefault(r.path, []).append(r)
+    results.clear()
+    out: list[Result] = []
+    for path in sorted(by_path):
+        chunk = by_path.pop(path)
+        chunk.sort(key=Result.sort_key)
+        out.extend(chunk)
+    return out
 
 
 def _evaluate(
@@ -401,7 +416,13 @@ def _evaluate(
     def judge(doc: Document) -> list[Result]:
         return engine.evaluate(doc, policies.rules, context, settings)
 
-    results = parallel.evaluate_all(judge, judged, options.jobs)
+    def judge_and_release(doc: Document) -> list[Result]:
+        out = judge(doc)
+        if doc.kind != "Waiver":  # the context and the results keep what they need, so a
+            doc.data = None  # large run does not hold every document until the end
+        return out
+
+    results = parallel.evaluate_all(judge_and_release, judged, options.jobs)
     waiver_docs = [d for d in valid_docs if d.kind == "Waiver"] + [
         Document(e.path, e.index, e.payload(), SourceMap())
         for e in context_valid
