@@ -748,3 +748,12 @@ def test_junit_text_is_what_elementtree_would_write(options: RenderOptions) -> N
     ET.indent(tree, space="  ")
     again = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tree, encoding="unicode")
     assert text == again + "\n"
+
+
+def test_json_fast_lines_equal_the_plain_encoding() -> None:
+    from vendorpolicy.reporters import json_report
+
+    line = json_report._line_writer()
+    for r in REPORT.results:
+        plain = json.dumps(json_report.result_dict(r), ensure_ascii=False, separators=(", ", ": "))
+        assert line(r) == plain
