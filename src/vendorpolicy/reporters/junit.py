@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from vendorpolicy.model import DocumentInfo, Report, Result, RuleInfo, Status
 from vendorpolicy.reporters import RenderOptions
@@ -38,6 +39,8 @@ def _replace_char(match: re.Match[str]) -> str:
 
 def xml_text(text: str) -> str:
     """`text` with every character XML 1.0 cannot carry replaced (C0 -> `\\xNN`, else U+FFFD)."""
+    if text.isascii() and text.isprintable():  # the common case needs no regex
+        return text
     return _NOT_XML.sub(_replace_char, text)
 
 
@@ -70,6 +73,10 @@ class Suite:
     index: int
     doc: DocumentInfo | None
     results: list[Result] = field(default_factory=list)
+
+    @cached_property
+    def classname(self) -> str:
+        return classname(self.doc, self.path, self.index)
 
     @property
     def name(self) -> str:
@@ -221,7 +228,7 @@ def _testcase(
     rules: Mapping[str, RuleInfo],
     rich: bool,
 ) -> None:
-    attrs = [("classname", suite_class(suite)), ("name", name), ("time", "0")]
+    attrs = [("classname", suite.classname), ("name", name), ("time", "0")]
     if rich:
         attrs += [("file", xml_text(r.path)), ("line", str(r.line))]
     child: tuple[str, list[tuple[str, str]], str | None] | None = None
@@ -306,7 +313,7 @@ def stream(report: Report, options: RenderOptions) -> Iterator[str]:
             ("timestamp", f"{report.as_of}T00:00:00"),
             ("hostname", HOSTNAME),
             ("id", str(number)),
-            ("package", suite_class(suite)),
+            ("package", suite.classname),
             ("file", xml_text(suite.path)),
         ]
         out.append(_element("testsuite", attrs, None, "  ")[:-4] + ">\n")
