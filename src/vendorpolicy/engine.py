@@ -309,24 +309,12 @@ def _result(
     smap = doc.sourcemap
     node = smap.node(path)[0] if path and status is not Status.PASS else smap.root
     doc_id, kind, vendor = locator.ident
-    return Result(
-        rule=rule.id,
-        status=status,
-        severity=severity,
-        path=doc.path,
-        line=node.key_line or node.line,
-        column=node.key_column if node.key_line else node.column,
-        message=message,
-        document=doc_id,
-        kind=kind,
-        vendor=vendor,
-        title=rule.info.title,
-        pointer=sourcemap.pointer(path),
-        item=item,
-        check=entry.label,
-        references=rule.info.references,
-        evidence=evidence,
-    )
+    info = rule.info
+    return Result(  # positional: this runs for every result of a run
+        rule.id, status, severity, doc.path, node.key_line or node.line,
+        node.key_column if node.key_line else node.column, message, doc_id, kind, vendor,
+        info.title, sourcemap.pointer(path), item, entry.label, info.references, evidence,
+    )  # fmt: skip
 
 
 class _Locator:

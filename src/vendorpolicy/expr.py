@@ -104,8 +104,22 @@ def is_truthy(value: Any) -> bool:
     return not isinstance(value, Unknown)
 
 
+_TYPE_NAMES = {
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+    type(None): "null",
+}
+
+
 def type_name(value: Any) -> str:
     """JMESPath type names; an unknown value reads as null to null-aware functions."""
+    known = _TYPE_NAMES.get(type(value))
+    if known is not None:  # plain data: one lookup (this is on every function call)
+        return known
     if value is None or isinstance(value, Unknown):
         return "null"
     if isinstance(value, bool):
@@ -125,6 +139,9 @@ def type_name(value: Any) -> str:
 
 def equals(a: Any, b: Any) -> bool:
     """JMESPath equality: deep, and booleans never equal numbers."""
+    ta = type(a)
+    if ta is type(b) and (ta is str or ta is int):
+        return bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, list) and isinstance(b, list):
