@@ -87,21 +87,33 @@ def discover(
 
 
 def _walk(root: Path, base: Path, exclude: Sequence[str]) -> Iterable[Source]:
-    """os.walk with the display prefix computed once per directory (thousands of files)."""
-    top = str(root)
+    """Directories depth first in sorted order, with os.scandir (no stat per file: the
+    directory entry says what it is); symlinked directories are not followed (no loops)."""
     shown_top = display_path(root, base)
     prefix = "" if shown_top == "." else shown_top + "/"
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False, onerror=None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel = os.path.relpath(dirpath, top)
-        shown_dir = prefix if rel == "." else prefix + rel.replace(os.sep, "/") + "/"
-        if exclude and excluded(shown_dir.rstrip("/") or ".", exclude):
-            dirnames[:] = []
+    stack: list[tuple[str, str]] = [(str(root), prefix)]
+    while stack:
+        folder, shown = stack.pop()
+        if exclude and shown and excluded(shown.rstrip("/"), exclude):
             continue
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.endswith(YAML_SUFFIXES):
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
                 continue
-            disp = shown_dir + name
-            if exclude and excluded(disp, exclude):
-                continue
-            yield Source(disp, os.path.join(dirpath, name))
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subdirs.append((entry.path, shown + name + "/"))
+            elif name.endswith(YAML_SUFFIXES):
+                disp = shown + name
+                if not (exclude and excluded(disp, exclude)):
+                    yield Source(disp, entry.path)
+        stack.extend(reversed(subdirs))
