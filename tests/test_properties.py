@@ -242,12 +242,6 @@ def test_fast_schema_path_agrees_with_the_reference(data: Any) -> None:
     campaign.check_schemas(document)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schema bug: jsonschema matches `pattern` with re.search, where `$` also matches "
-    "before a final newline, so the reference accepts 'EXT-002\\n' where jsonschema-rs and "
-    "ECMA-262 reject it; when fixed, drop this marker and campaign.known_pattern_bug",
-)
 def test_a_final_newline_does_not_satisfy_a_schema_pattern() -> None:
     waiver = next(d for d in CANONICAL_DOCS if d["kind"] == "Waiver")
     bad = {**waiver, "rule": waiver["rule"] + "\n"}

@@ -65,8 +65,13 @@ def discover(
     paths: Iterable[str | Path],
     exclude: Sequence[str] = (),
     cwd: Path | None = None,
+    report_empty: bool = True,
 ) -> list[Source]:
-    """Files named by `paths` (files as given, directories searched), sorted, unique."""
+    """Files named by `paths` (files as given, directories searched), sorted, unique.
+
+    A directory given on the command line that holds no YAML file is kept as a source so
+    the loader reports it (a mistyped path must not pass); configured roots may be empty
+    (`report_empty=False`: a new repository has no waivers yet)."""
     base = cwd or Path.cwd()
     found: dict[str, Source] = {}
     for raw in paths:
@@ -76,7 +81,7 @@ def discover(
             before = len(found)
             for src in _walk(full, base, exclude):
                 found.setdefault(src.display, src)
-            if len(found) == before:  # a mistyped or empty root must not pass silently
+            if report_empty and len(found) == before:  # a mistyped path must not pass
                 disp = display_path(full, base)
                 found.setdefault(disp, Source(disp, str(full)))
         else:

@@ -299,9 +299,9 @@ def _targets_and_context(
     roots = [str(r) for r in config.roots]
     if options.paths:
         targets = discovery.discover(options.paths, exclude)
-        context = discovery.discover(roots, exclude) if roots else []
+        context = discovery.discover(roots, exclude, report_empty=False) if roots else []
     else:
-        targets = discovery.discover(roots or ["."], exclude)
+        targets = discovery.discover(roots or ["."], exclude, report_empty=not roots)
         context = []
     names = {t.display for t in targets}
     return targets, [c for c in context if c.display not in names]

@@ -158,28 +158,7 @@ def check_schemas(loaded: LoadedFile) -> None:
                 f"the fast path accepts a {kind} the reference rejects: {reference[0].message}"
             )
         if not fast and not reference:
-            if not known_pattern_bug(doc.data, kind):
-                raise Violation(f"the fast path rejects a {kind} the reference accepts")
-            KNOWN_BUGS["schema: `$` of a pattern matches before a final newline"] += 1
-
-
-def _without_final_newline(data: Any) -> Any:
-    if isinstance(data, str):
-        return data[:-1] if data.endswith("\n") else data
-    if isinstance(data, dict):
-        return {k: _without_final_newline(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_without_final_newline(v) for v in data]
-    return data
-
-
-def known_pattern_bug(data: Any, kind: str) -> bool:
-    """KNOWN SCHEMA BUG (reported; remove with the xfail test in tests/test_properties.py
-    once fixed): jsonschema matches `pattern` with Python's re.search, where `$` also
-    matches before a final newline, so the reference accepts "EXT-002\\n" for a
-    `^...$` pattern that jsonschema-rs (and JSON Schema's ECMA-262 regexes) reject. The
-    disagreement is this bug when the fast path accepts the data without those newlines."""
-    return _FAST.is_valid_fast(_without_final_newline(data), kind)
+            raise Violation(f"the fast path rejects a {kind} the reference accepts")
 
 
 _POLICY_CACHE: dict[Any, Any] = {}
