@@ -751,26 +751,15 @@ class _Builder:
                     ctx.base = saved
 
             return defined_each_time
-        if not args_nodes and not (body_current or body_doc):
-
-            def defined_once(value: Any, ctx: Ctx) -> Any:
-                memo = ctx.context.memo
-                if name in memo:
-                    return memo[name]
-                saved, ctx.base = ctx.base, ()
-                try:
-                    result = body(ctx.root, ctx)
-                finally:
-                    ctx.base = saved
-                memo[name] = result
-                return result
-
-            return defined_once
         if not args_nodes:
-            self.reads_doc = True
+            # On the document, memoised: per run when the body does not read the document
+            # (portfolio indexes), else per document.
+            per_run = not (body_current or body_doc)
+            if not per_run:
+                self.reads_doc = True
 
             def defined(value: Any, ctx: Ctx) -> Any:
-                memo = ctx.memo
+                memo = ctx.context.memo if per_run else ctx.memo
                 if name in memo:
                     return memo[name]
                 saved, ctx.base = ctx.base, ()

@@ -40,7 +40,7 @@ from yaml.events import (
 )
 
 from vendorpolicy import sourcemap
-from vendorpolicy.model import VP_SCHEMA, VP_YAML
+from vendorpolicy.model import VP_SCHEMA, VP_YAML, describe_type
 
 try:  # libyaml's C parser; the pure-Python one is several times slower
     from yaml._yaml import CParser as _Parser
@@ -611,14 +611,7 @@ class _Builder:
                 depth -= 1
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return type(value).__name__
+_type_name = describe_type
 
 
 def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
