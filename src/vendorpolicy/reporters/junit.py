@@ -183,34 +183,24 @@ def _na_message(r: Result) -> str:
     return msg if msg.lower().startswith("not applicable") else f"not applicable: {msg}"
 
 
-def _attr(value: str) -> str:
-    """Escape an attribute value exactly as ElementTree does."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    if '"' in value:
-        value = value.replace('"', "&quot;")
-    if "\r" in value:
-        value = value.replace("\r", "&#13;")
-    if "\n" in value:
-        value = value.replace("\n", "&#10;")
-    if "\t" in value:
-        value = value.replace("\t", "&#09;")
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(value: str, table: tuple[tuple[str, str], ...]) -> str:
+    """Escape exactly as ElementTree does (`&` first, then the rest)."""
+    for char, entity in table:
+        if char in value:
+            value = value.replace(char, entity)
     return value
+
+
+def _attr(value: str) -> str:
+    return _escape(value, _ATTR_ESCAPES)
 
 
 def _text(value: str) -> str:
-    """Escape element text exactly as ElementTree does."""
-    if "&" in value:
-        value = value.replace("&", "&amp;")
-    if "<" in value:
-        value = value.replace("<", "&lt;")
-    if ">" in value:
-        value = value.replace(">", "&gt;")
-    return value
+    return _escape(value, _TEXT_ESCAPES)
 
 
 def _element(tag: str, attrs: list[tuple[str, str]], text: str | None, indent: str) -> str:
