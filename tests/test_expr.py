@@ -344,3 +344,18 @@ def test_safe_patterns_are_accepted(pattern: str) -> None:
 def test_dates_must_be_exact(value: str) -> None:
     with pytest.raises(EvaluationError):
         ev(f"add_days('{value}', `1`)", {})
+
+
+def test_memo_evaluates_once_per_key_and_run() -> None:
+    calls: list[int] = []
+
+    class Counting(_Ctx):
+        def contracts(self) -> list[dict[str, Any]]:
+            calls.append(1)
+            return [{"g": "x"}]
+
+    compiled = Compiler(FUNCTIONS, DEFS, PARAMS).compile("memo(k, &length(contracts()))", "t")
+    context = Counting()
+    for doc in ({"k": "a"}, {"k": "a"}, {"k": "b"}):
+        assert compiled(doc, Ctx(root=doc, as_of="2026-11-22", context=context)) == 1
+    assert len(calls) == 2

@@ -324,6 +324,16 @@ def _fn_group_by(values: Any, expref: Any) -> dict[str, list[Any]]:
     return out
 
 
+def _fn_memo(ctx: Ctx, key: Any, expref: Any) -> Any:
+    """The value of `&expr` computed once per run for each key (the author guarantees
+    the key captures everything the expression depends on)."""
+    memo = ctx.context.memo
+    slot = "memo\0" + _str(key)  # cannot collide with a definition name
+    if slot not in memo:
+        memo[slot] = _exp(expref)(ctx.item if ctx.item is not None else ctx.root)
+    return memo[slot]
+
+
 def _fn_raise_error(message: Any) -> Any:
     raise EvaluationError(_str(message))
 
@@ -710,6 +720,16 @@ FUNCTIONS: dict[str, Function] = {
             "An object of lists keyed by each item's key: a text, or a list of texts (the item "
             "is listed under each); items without a key are left out. In a definition that "
             "does not read the document it is built once per run (a portfolio index).",
+        ),
+        _f(
+            "memo",
+            _fn_memo,
+            (2, 2),
+            "memo(key, &expr)",
+            "&expr evaluated once per run for each text key (on the for_each item, else the "
+            "document), then reused: for a portfolio lookup many documents repeat. The key "
+            "must capture everything the expression depends on.",
+            needs_ctx=True,
         ),
         _f(
             "raise_error",
