@@ -139,8 +139,7 @@ def _check(
     else:
         path = node_path
     if missing:
-        names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
-        message = f"{names} ({rule.info.title} needs {'it' if len(missing) == 1 else 'them'})"
+        message = _missing_message(rule, missing)
     else:
         template = entry.message or rule.message
         message = (
@@ -232,18 +231,8 @@ def _bad_items(
 ) -> Result:
     if isinstance(items, Unknown) and items.paths:
         missing = sorted(items.paths, key=sourcemap.dotted)
-        names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
-        return _result(
-            rule,
-            entry,
-            doc,
-            Status.FAIL,
-            severity,
-            missing[0],
-            f"{names} ({rule.info.title} needs it)",
-            locator,
-            None,
-        )
+        message = _missing_message(rule, missing)
+        return _result(rule, entry, doc, Status.FAIL, severity, missing[0], message, locator, None)
     path = each.paths[0] if each.paths else ()
     return _result(
         rule,
@@ -257,6 +246,12 @@ def _bad_items(
         None,
         evidence=_evidence(doc, path),
     )
+
+
+def _missing_message(rule: Rule, missing: list[PathKey]) -> str:
+    """`missing:<path>` for each absent field a failing check read (SPEC §3)."""
+    names = ", ".join(f"missing:{sourcemap.dotted(m)}" for m in missing)
+    return f"{names} ({rule.info.title} needs {'it' if len(missing) == 1 else 'them'})"
 
 
 def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
