@@ -753,7 +753,7 @@ def test_junit_text_is_what_elementtree_would_write(options: RenderOptions) -> N
 def test_json_fast_lines_equal_the_plain_encoding() -> None:
     from vendorpolicy.reporters import json_report
 
-    line = json_report._line_writer()
+    line = json_report.LineWriter().line
     for r in REPORT.results:
         plain = json.dumps(json_report.result_dict(r), ensure_ascii=False, separators=(", ", ": "))
         assert line(r) == plain

@@ -7,6 +7,7 @@ of a finished :class:`Report`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,10 +225,27 @@ class Report:
 
     evidence: Evidence
     documents: tuple[DocumentInfo, ...]
-    results: tuple[Result, ...]
+    results: Sequence[Result]
     rules: tuple[RuleInfo, ...]
     exit_code: int = 0
     summary: dict[str, int] = field(default_factory=dict)
+    # A large run keeps only the results worth reading one by one (fail, error, waived and
+    # the waiver notes): `complete` is then False, the counts per vendor are in
+    # `by_vendor`, and the JSON and JUnit bodies were rendered while the results were
+    # produced (`prerendered`, keyed by REPORT_BODIES keys: chunks of UTF-8 bytes).
+    complete: bool = True
+    by_vendor: Mapping[str | None, Mapping[Status, int]] | None = None
+    prerendered: Mapping[str, Callable[[], Iterator[bytes]]] = field(default_factory=dict)
+
+    def vendor_counts(self) -> Mapping[str | None, Mapping[Status, int]]:
+        """Status counts per vendor (None: results on documents without a vendor)."""
+        if self.by_vendor is not None:
+            return self.by_vendor
+        counts: dict[str | None, dict[Status, int]] = {}
+        for r in self.results:
+            per = counts.setdefault(r.vendor, {})
+            per[r.status] = per.get(r.status, 0) + 1
+        return counts
 
     @property
     def as_of(self) -> str:
@@ -238,7 +256,7 @@ class Report:
         return self.evidence.policy_digest
 
 
-def summarise(results: tuple[Result, ...] | list[Result], documents: int) -> dict[str, int]:
+def summarise(results: Iterable[Result], documents: int) -> dict[str, int]:
     """Counts by status, in the JSON report's documented key order."""
     counts = {"documents": documents}
     counts.update({s.value: 0 for s in Status})

@@ -12,19 +12,16 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomic(path: Path | str, text: str | Iterable[str]) -> None:
-    """Replace `path` with `text` (UTF-8; a string or its pieces) in one rename; creates
-    parent directories."""
+def write_atomic(path: Path | str, text: str | Iterable[str | bytes]) -> None:
+    """Replace `path` with `text` (a string, or its pieces as text or UTF-8 bytes) in one
+    rename; creates parent directories."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if isinstance(text, str):
-                fh.write(text)
-            else:
-                for chunk in text:
-                    fh.write(chunk)
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in (text,) if isinstance(text, str) else text:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import gc
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vendorpolicy import __version__, cache, discovery, engine, loader, parallel, schemas, waivers
+from vendorpolicy import __version__, cache, discovery, engine, loader, schemas, waivers
 from vendorpolicy.cache import Entry, context_data
 from vendorpolicy.config import Config
 from vendorpolicy.context import RunContext
@@ -20,7 +21,6 @@ from vendorpolicy.errors import ConfigError, UsageError
 from vendorpolicy.loader import Document, LoadedFile, Problem
 from vendorpolicy.model import (
     VP_SCHEMA,
-    VP_WAIVER,
     VP_YAML,
     DocumentInfo,
     Evidence,
@@ -29,11 +29,11 @@ from vendorpolicy.model import (
     RuleInfo,
     Severity,
     Status,
-    failing,
-    summarise,
 )
 from vendorpolicy.policy import PolicySet, load_policies
+from vendorpolicy.sink import Sink
 from vendorpolicy.sourcemap import LazySourceMap, Node, SourceMap
+from vendorpolicy.waivers import WaiverSet
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,10 @@ class Options:
     waivers: waivers.WaiverPolicy = field(default_factory=waivers.WaiverPolicy)
     policy_digest: str | None = None
     command: tuple[str, ...] = ()
+    # The CLI renders as it goes: keep_all=False keeps only findings in Report.results and
+    # prerenders the named bodies (json_report.BODY, junit.body_key(family)); see sink.py.
+    keep_all: bool = True
+    bodies: tuple[str, ...] = ()
 
 
 ID_PATH = ("metadata", "id")
@@ -321,6 +325,9 @@ def run(options: Options, config: Config) -> Report:
             )
     targets, context_sources = _targets_and_context(options, config)
     target_files = load_sources(targets, options.jobs)
+    # The parsed documents live until they are judged: keep the cycle collector from
+    # walking them again at every full collection (they hold no cycles).
+    gc.freeze()
     target_entries = [e for f in target_files for e in entries_of(f)]
     cache_file = None
     if options.use_cache and context_sources:
@@ -329,75 +336,54 @@ def run(options: Options, config: Config) -> Report:
     duplicate_ids(target_files, [*target_entries, *context_entries])
     infos = document_infos(target_files)  # before evaluation, which releases document data
 
-    results: list[Result] = []
-    for f in target_files:
-        results.extend(file_results(f))
-    rules_info: list[RuleInfo] = []
-    digest = "sha256:" + "0" * 64
-    params: dict[str, object] = {}
-    policy_files: tuple[tuple[str, str], ...] = ()
-    if policies is not None:
-        rules_info = [r.info for r in policies.rules]
-        digest = policies.digest
-        params = policies.params
-        policy_files = tuple(policies.files)
-        results.extend(
-            _evaluate(
-                policies,
-                target_files,
-                target_entries,
-                context_entries,
-                as_of,
-                options,
-                context_sources,
-            )
-        )
-
-    results = _sorted_by_file(results)
-    exit_code = 1 if any(failing(r, options.fail_on) for r in results) else 0
+    rules_info: list[RuleInfo] = [r.info for r in policies.rules] if policies else []
     evidence = Evidence(
         tool_version=__version__,
         as_of=as_of,
-        policy_digest=digest,
-        params=params,
+        policy_digest=policies.digest if policies else "sha256:" + "0" * 64,
+        params=policies.params if policies else {},
         command=options.command,
         fail_on=options.fail_on,
-        policy_files=policy_files,
+        policy_files=tuple(policies.files) if policies else (),
     )
+    sink = Sink(infos, evidence, _rule_catalogue(rules_info), options.bodies, options.keep_all)
+    if policies is None:
+        for f in target_files:
+            sink.seal(f.path, file_results(f))
+    else:
+        _evaluate(policies, target_files, context_entries, as_of, options, context_sources, sink)
+    done = sink.finish()
     return Report(
         evidence=evidence,
         documents=tuple(infos),
-        results=tuple(results),
+        results=tuple(done.kept),
         rules=tuple(rules_info),
-        exit_code=exit_code,
-        summary=summarise(results, len(infos)),
+        exit_code=1 if done.failing else 0,
+        summary={"documents": len(infos), **done.counts},
+        complete=options.keep_all,
+        by_vendor=None if options.keep_all else done.by_vendor,
+        prerendered=done.prerendered,
     )
 
 
-def _sorted_by_file(results: list[Result]) -> list[Result]:
-    """(path, line, column, rule, item, check) order, sorting one file at a time: the sort
-    keys of a whole large run would cost more memory than the results themselves."""
-    by_path: dict[str, list[Result]] = {}
-    for r in results:
-        by_path.setdefault(r.path, []).append(r)
-    results.clear()
-    out: list[Result] = []
-    for path in sorted(by_path):
-        chunk = by_path.pop(path)
-        chunk.sort(key=Result.sort_key)
-        out.extend(chunk)
-    return out
+def _rule_catalogue(rules: Sequence[RuleInfo]) -> list[RuleInfo]:
+    """Loaded rules plus the reserved ones (what JUnit failure texts look remediation up in)."""
+    from vendorpolicy.reporters.sarif import RESERVED_RULES
+
+    seen = {r.id for r in rules}
+    return [*rules, *(r for r in RESERVED_RULES if r.id not in seen)]
 
 
 def _evaluate(
     policies: PolicySet,
     target_files: Sequence[LoadedFile],
-    target_entries: Sequence[Entry],
     context_entries: Sequence[Entry],
     as_of: str,
     options: Options,
-    context_sources: Sequence[discovery.Source] = (),
-) -> list[Result]:
+    context_sources: Sequence[discovery.Source],
+    sink: Sink,
+) -> None:
+    """Judge every valid document, file by file, and seal each file's results."""
     valid_docs = [
         d for f in target_files for d in f.documents if not d.problems and isinstance(d.data, dict)
     ]
@@ -407,48 +393,53 @@ def _evaluate(
         [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
         + [(e.key, e.kind or "", e.vendor, e.payload) for e in context_valid]
     )
-    del target_entries  # kept in the signature for symmetry with the cached context
     nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
     settings = engine.Settings(as_of=as_of, nullable=nullable)
-    judged = [d for d in valid_docs if d.kind != "Policy"]
-    evaluated = {d.id for d in judged if d.id}
-
-    def judge(doc: Document) -> list[Result]:
-        return engine.evaluate(doc, policies.rules, context, settings)
-
-    def judge_and_release(doc: Document) -> list[Result]:
-        out = judge(doc)
-        if doc.kind != "Waiver":  # the context and the results keep what they need, so a
-            doc.data = None  # large run does not hold every document until the end
-        return out
-
-    results = parallel.evaluate_all(judge_and_release, judged, options.jobs)
-    waiver_docs = [d for d in valid_docs if d.kind == "Waiver"] + [
+    evaluated = {d.id for d in valid_docs if d.id and d.kind != "Policy"}
+    staged_waivers = [d for d in valid_docs if d.kind == "Waiver"]
+    waiver_docs = staged_waivers + [
         Document(e.path, e.index, e.payload(), SourceMap())
         for e in context_valid
         if e.kind == "Waiver" and e.key not in valid_keys
     ]
-    rule_ids = {r.id for r in policies.rules}
     report_paths = {f.path for f in target_files} if context_entries else None
-    # A staged waiver whose targets are only context (pre-commit batches): judge those
-    # targets too, so "matches no failure" does not depend on how files were batched.
-    shadow = _waiver_target_results(
-        [d for d in valid_docs if d.kind == "Waiver"], context_valid, context_sources, judge
-    )
-    evaluated |= {r.document for r in shadow if r.document}
-    results, findings = waivers.apply(
-        results + shadow,
+    waiver_set = WaiverSet(
         waiver_docs,
-        rule_ids,
+        {r.id for r in policies.rules},
         as_of,
         _waiver_policy(options, policies),
-        evaluated,
         report_paths,
     )
-    if shadow:
-        reported = report_paths or set()
-        results = [r for r in results if r.path in reported or r.rule == VP_WAIVER]
-    return results + findings
+
+    def judge(doc: Document) -> list[Result]:
+        return engine.evaluate(doc, policies.rules, context, settings)
+
+    # A waiver file's own results wait for the notes on what its waivers matched.
+    deferred: dict[str, list[Result]] = {}
+    for f in target_files:
+        results = file_results(f)
+        for doc in f.documents:
+            if doc.problems or not isinstance(doc.data, dict) or doc.kind == "Policy":
+                continue
+            results.extend(judge(doc))
+            if doc.kind != "Waiver":  # the context and the results keep what they need,
+                doc.data = None  # so a large run does not hold every document until the end
+        waiver_set.waive(results)
+        if any(d.kind == "Waiver" and (d.path, d.index) in valid_keys for d in f.documents):
+            deferred[f.path] = results
+        else:
+            sink.seal(f.path, results)
+    # A staged waiver whose targets are only context (pre-commit batches): judge those
+    # targets too, so "matches no failure" does not depend on how files were batched.
+    shadow = _waiver_target_results(staged_waivers, context_valid, context_sources, judge)
+    waiver_set.waive(shadow)
+    evaluated |= {r.document for r in shadow if r.document}
+    for note in [*waiver_set.findings, *waiver_set.usage(evaluated)]:
+        if note.path not in deferred:
+            raise AssertionError(f"waiver note on {note.path}, which is not a waiver file")
+        deferred[note.path].append(note)
+    for path in sorted(deferred):
+        sink.seal(path, deferred[path])
 
 
 def _waiver_target_results(

@@ -55,95 +55,105 @@ def _matches_path(path: str, globs: Sequence[str]) -> bool:
     return not globs or any(fnmatch.fnmatchcase(path, g) for g in globs)
 
 
-def apply(
-    results: list[Result],
-    waivers: Iterable[Document],
-    rule_ids: set[str],
-    as_of: str,
-    policy: WaiverPolicy,
-    evaluated_ids: set[str],
-    report_paths: set[str] | None = None,
-) -> tuple[list[Result], list[Result]]:
-    """Return (results with waived statuses, VP-WAIVER results for the reported waivers)."""
-    today = dt.date.fromisoformat(as_of)
-    out = list(results)
-    findings: list[Result] = []
-    for doc in sorted(waivers, key=lambda d: (d.path, d.index)):
+@dataclass(frozen=True)
+class InForce:
+    """A waiver in force: what it matches, and the reference results carry once waived."""
+
+    rule: str
+    targets: tuple[str, ...]
+    pointer: str | None
+    ref: WaiverRef
+    doc: Document
+    report: bool
+
+    def covers(self, r: Result) -> bool:
+        if r.document is None or not any(fnmatch.fnmatchcase(r.document, t) for t in self.targets):
+            return False
+        return not self.pointer or _under(r.item or r.pointer, self.pointer)
+
+
+class WaiverSet:
+    """The run's waivers, judged once; `waive` is then applied document by document (in
+    worker processes too: `matched` counts are summed back with `add_counts`)."""
+
+    def __init__(
+        self,
+        waivers: Iterable[Document],
+        rule_ids: set[str],
+        as_of: str,
+        policy: WaiverPolicy,
+        report_paths: set[str] | None = None,
+    ) -> None:
+        self.as_of = as_of
+        self.report_paths = report_paths
+        self.findings: list[Result] = []  # VP-WAIVER results on waivers not in force
+        self.in_force: list[InForce] = []
+        for doc in sorted(waivers, key=lambda d: (d.path, d.index)):
+            waiver = self._judge(doc, rule_ids, dt.date.fromisoformat(as_of), policy)
+            if waiver is not None:
+                self.in_force.append(waiver)
+        self._by_rule: dict[str, list[int]] = {}
+        for i, w in enumerate(self.in_force):
+            self._by_rule.setdefault(w.rule, []).append(i)
+        self.matched = [0] * len(self.in_force)
+
+    def _reported(self, doc: Document) -> bool:
+        return self.report_paths is None or doc.path in self.report_paths
+
+    def _note(self, doc: Document, key: str, status: Status, severity: Severity, msg: str) -> None:
+        if self._reported(doc):
+            self.findings.append(_finding(doc, key, status, severity, msg))
+
+    def _judge(
+        self, doc: Document, rule_ids: set[str], today: dt.date, policy: WaiverPolicy
+    ) -> InForce | None:
         data = doc.mapping
         wid = doc.id or "?"
         rule = data.get("rule")
-        report = report_paths is None or doc.path in report_paths
-
-        def note(
-            key: str,
-            status: Status,
-            severity: Severity,
-            msg: str,
-            *,
-            _d: Document = doc,
-            _report: bool = report,
-        ) -> None:
-            if _report:
-                findings.append(_finding(_d, key, status, severity, msg))
-
+        as_of = self.as_of
         if not policy.enabled:
-            note(
-                "",
-                Status.NOT_APPLICABLE,
-                Severity.INFO,
-                f"waiver {wid} ignored: waivers are disabled for this run (--no-waivers)",
-            )
-            continue
+            msg = f"waiver {wid} ignored: waivers are disabled for this run (--no-waivers)"
+            self._note(doc, "", Status.NOT_APPLICABLE, Severity.INFO, msg)
+            return None
         if not _matches_path(doc.path, policy.allowed_paths):
-            note(
-                "",
-                Status.FAIL,
-                Severity.HIGH,
+            msg = (
                 f"waiver {wid} is outside the paths allowed for waivers "
-                f"({', '.join(policy.allowed_paths)}); it waives nothing",
+                f"({', '.join(policy.allowed_paths)}); it waives nothing"
             )
-            continue
-        if rule not in rule_ids:
-            note(
-                "rule",
-                Status.FAIL,
-                Severity.HIGH,
+            self._note(doc, "", Status.FAIL, Severity.HIGH, msg)
+            return None
+        if not isinstance(rule, str) or rule not in rule_ids:
+            msg = (
                 f"waiver {wid} names rule {rule!r}, which no loaded policy defines; "
-                "fix the rule id or remove the waiver",
+                "fix the rule id or remove the waiver"
             )
-            continue
+            self._note(doc, "rule", Status.FAIL, Severity.HIGH, msg)
+            return None
         expires, approved = _date(data.get("expires")), _date(data.get("approved_on"))
         if expires is None or approved is None:
-            continue  # the schema already reported it
+            return None  # the schema already reported it
         if expires < today:
-            note(
-                "expires",
-                Status.FAIL,
-                Severity.MEDIUM,
+            msg = (
                 f"waiver {wid} for {rule} expired on {expires.isoformat()} "
-                f"(evaluation date {as_of}); it waives nothing: renew or remove it",
+                f"(evaluation date {as_of}); it waives nothing: renew or remove it"
             )
-            continue
+            self._note(doc, "expires", Status.FAIL, Severity.MEDIUM, msg)
+            return None
         if approved > today:
-            note(
-                "approved_on",
-                Status.FAIL,
-                Severity.MEDIUM,
+            msg = (
                 f"waiver {wid} is approved on {approved.isoformat()}, after the evaluation "
-                f"date {as_of}; it is not in force yet",
+                f"date {as_of}; it is not in force yet"
             )
-            continue
+            self._note(doc, "approved_on", Status.FAIL, Severity.MEDIUM, msg)
+            return None
         limit = policy.max_waiver_days
         if limit is not None and (expires - approved).days > limit:
-            note(
-                "expires",
-                Status.FAIL,
-                Severity.HIGH,
+            msg = (
                 f"waiver {wid} runs {(expires - approved).days} days from approval to expiry, "
-                f"more than max_waiver_days ({limit}); it waives nothing: shorten it",
+                f"more than max_waiver_days ({limit}); it waives nothing: shorten it"
             )
-            continue
-        targets = [str(t) for t in data.get("targets") or []]
+            self._note(doc, "expires", Status.FAIL, Severity.HIGH, msg)
+            return None
         pointer = data.get("pointer")
         ref = WaiverRef(
             id=wid,
@@ -155,33 +165,65 @@ def apply(
             ticket=data.get("ticket"),
             risk=data.get("risk"),
         )
-        matched = 0
-        for i, r in enumerate(out):
-            if r.rule != rule or r.status is not Status.FAIL or r.document is None:
+        targets = tuple(str(t) for t in data.get("targets") or [])
+        return InForce(
+            rule, targets, str(pointer) if pointer else None, ref, doc, self._reported(doc)
+        )
+
+    def waive(self, results: list[Result]) -> list[Result]:
+        """Failures covered by a waiver in force become `waived` (the first waiver in path
+        order wins); counts what each waiver matched. Cost: one dict lookup per result."""
+        if not self._by_rule:
+            return results
+        by_rule = self._by_rule
+        for i, r in enumerate(results):
+            if r.status is not Status.FAIL:
                 continue
-            if not any(fnmatch.fnmatchcase(r.document, t) for t in targets):
+            for w in by_rule.get(r.rule, ()):
+                if self.in_force[w].covers(r):
+                    results[i] = replace(r, status=Status.WAIVED, waiver=self.in_force[w].ref)
+                    self.matched[w] += 1
+                    break
+        return results
+
+    def add_counts(self, counts: Sequence[int]) -> None:
+        """Matches counted in another process."""
+        self.matched = [a + b for a, b in zip(self.matched, counts, strict=True)]
+
+    def usage(self, evaluated_ids: set[str]) -> list[Result]:
+        """After every document was waived: what each waiver in force did (or did not)."""
+        out: list[Result] = []
+        for w, matched in zip(self.in_force, self.matched, strict=True):
+            if not w.report:
                 continue
-            if pointer and not _under(r.item or r.pointer, str(pointer)):
+            wid, rule, targets = w.ref.id, w.rule, w.targets
+            if matched:
+                msg = f"waiver {wid} waives {matched} failure(s) of {rule} until {w.ref.expires}"
+                out.append(_finding(w.doc, "", Status.PASS, Severity.INFO, msg))
                 continue
-            out[i] = replace(r, status=Status.WAIVED, waiver=ref)
-            matched += 1
-        covered = {d for d in evaluated_ids if any(fnmatch.fnmatchcase(d, t) for t in targets)}
-        if matched:
-            note(
-                "",
-                Status.PASS,
-                Severity.INFO,
-                f"waiver {wid} waives {matched} failure(s) of {rule} until {ref.expires}",
-            )
-        elif covered or report_paths is None:
-            note(
-                "targets",
-                Status.FAIL,
-                Severity.LOW,
-                f"waiver {wid} for {rule} matches no failure (targets: "
-                f"{', '.join(targets)}); remove it or correct its targets",
-            )
-    return out, findings
+            covered = any(fnmatch.fnmatchcase(d, t) for d in evaluated_ids for t in targets)
+            if covered or self.report_paths is None:
+                msg = (
+                    f"waiver {wid} for {rule} matches no failure (targets: "
+                    f"{', '.join(targets)}); remove it or correct its targets"
+                )
+                out.append(_finding(w.doc, "targets", Status.FAIL, Severity.LOW, msg))
+        return out
+
+
+def apply(
+    results: list[Result],
+    waivers: Iterable[Document],
+    rule_ids: set[str],
+    as_of: str,
+    policy: WaiverPolicy,
+    evaluated_ids: set[str],
+    report_paths: set[str] | None = None,
+) -> tuple[list[Result], list[Result]]:
+    """Return (results with waived statuses, VP-WAIVER results for the reported waivers)."""
+    ws = WaiverSet(waivers, rule_ids, as_of, policy, report_paths)
+    out = ws.waive(list(results))
+    return out, ws.findings + ws.usage(evaluated_ids)
 
 
 def _under(pointer: str, prefix: str) -> bool:

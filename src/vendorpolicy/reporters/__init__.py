@@ -21,7 +21,7 @@ class RenderOptions:
 
 
 Renderer = Callable[[Report, RenderOptions], str]
-Streamer = Callable[[Report, RenderOptions], Iterable[str]]
+Streamer = Callable[[Report, RenderOptions], Iterable[str | bytes]]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Reporter:
     extension: str
     stream: Streamer | None = None  # large reports: chunks, never one giant string
 
-    def chunks(self, report: Report, options: RenderOptions) -> Iterable[str]:
+    def chunks(self, report: Report, options: RenderOptions) -> Iterable[str | bytes]:
         """The report in pieces (for files and stdout), however large the run."""
         if self.stream is not None:
             return self.stream(report, options)

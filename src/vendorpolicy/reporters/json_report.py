@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from vendorpolicy.model import Report, Result
@@ -73,61 +73,103 @@ def _envelope(report: Report) -> dict[str, Any]:
     }
 
 
-def stream(report: Report, options: RenderOptions) -> Iterator[str]:
+def utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # rare: only a file name that is not UTF-8 brings these
+        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+BODY = "json"  # key of the prerendered results body (Report.prerendered)
+
+
+def stream(report: Report, options: RenderOptions) -> Iterator[str | bytes]:
     """Pretty envelope, one compact line per result (fast to write, easy to diff and grep),
-    produced result by result so a large run never holds the whole text."""
-    for chunk in _chunks(report):
-        yield _SURROGATE.sub("\ufffd", chunk)
+    produced file by file so a large run never holds the whole text."""
+    head = json.dumps(_envelope(report), indent=2, ensure_ascii=False)[:-2]
+    body = report.prerendered.get(BODY)
+    if body is not None:
+        chunks: Iterable[str | bytes] = body()
+    else:
+        writer = LineWriter()
+        chunks = (writer.fragment_bytes(group) for group in _batches(report.results))
+    first = True
+    for chunk in chunks:  # prerendered chunks carry their separators already
+        if not chunk:
+            continue
+        if first:
+            yield _SURROGATE.sub("\ufffd", head) + ',\n  "results": [\n'
+            first = False
+        elif body is None:
+            yield SEPARATOR
+        yield chunk
+    yield _SURROGATE.sub("\ufffd", head) + ',\n  "results": []\n}\n' if first else "\n  ]\n}\n"
 
 
-def _chunks(report: Report) -> Iterator[str]:
-    text = json.dumps(_envelope(report), indent=2, ensure_ascii=False)
-    if not report.results:
-        yield text[:-2] + ',\n  "results": []\n}\n'
-        return
-    yield text[:-2] + ',\n  "results": [\n'
-    line = _line_writer()
-    last = len(report.results) - 1
-    batch: list[str] = []
-    for i, r in enumerate(report.results):
-        batch.append("    " + line(r) + (",\n" if i < last else "\n"))
-        if len(batch) >= 2000:
-            yield "".join(batch)
+def _batches(results: Iterable[Result], size: int = 2000) -> Iterator[list[Result]]:
+    batch: list[Result] = []
+    for r in results:
+        batch.append(r)
+        if len(batch) >= size:
+            yield batch
             batch = []
-    batch.append("  ]\n}\n")
-    yield "".join(batch)
+    if batch:
+        yield batch
 
 
-def _line_writer() -> Callable[[Result], str]:
+SEPARATOR = ",\n"  # between the fragments of the results body
+
+
+class LineWriter:
     """`json.dumps(result_dict(r))` with the text that repeats across results (rule,
     title, path, ids, references, pointers) encoded once: a large run writes ~190 results
     per contract, so this is the JSON report's hot path. A test compares the two."""
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    memo: dict[Any, str] = {}
 
-    def enc(value: Any) -> str:
-        try:
-            return memo[value]
-        except KeyError:
-            text = memo[value] = dumps(value)
-            return text
-        except TypeError:  # unhashable
-            return dumps(value)
+    def __init__(self) -> None:
+        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+        self._heads: dict[tuple[Any, ...], str] = {}
+        self._docs: dict[tuple[Any, ...], str] = {}
+        self._tails: dict[tuple[Any, ...], str] = {}
 
-    def line(r: Result) -> str:
+    def fragment(self, results: Iterable[Result]) -> str:
+        """Lines of `results`, separated as inside the report's `results` list, the
+        leading separator excluded (fragments are joined with SEPARATOR)."""
+        return ",\n".join(["    " + self.line(r) for r in results])
+
+    def fragment_bytes(self, results: Iterable[Result]) -> bytes:
+        """`fragment` as UTF-8, lone surrogates (from file names) written as U+FFFD."""
+        return utf8(self.fragment(results))
+
+    def line(self, r: Result) -> str:
         if r.waiver is not None or r.message or r.evidence is not None:
-            return dumps(result_dict(r))
-        return (
-            f'{{"rule": {enc(r.rule)}, "title": {enc(r.title)}, "status": "{r.status.value}", '
-            f'"severity": "{r.severity.value}", "path": {enc(r.path)}, '
-            f'"document": {enc(r.document)}, "kind": {enc(r.kind)}, "vendor": {enc(r.vendor)}, '
-            f'"line": {r.line}, "column": {r.column}, "pointer": {enc(r.pointer)}, '
-            f'"item": {enc(r.item)}, "check": {enc(r.check)}, "message": "", '
-            f'"evidence": null, "references": {enc(r.references)}, "waiver": null}}'
-        )
-
-    return line
+            return self._dumps(result_dict(r))
+        dumps = self._dumps
+        key: tuple[Any, ...] = (r.rule, r.title, r.status, r.severity)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = (
+                f'{{"rule": {dumps(r.rule)}, "title": {dumps(r.title)}, '
+                f'"status": "{r.status.value}", "severity": "{r.severity.value}", '
+            )
+        key = (r.path, r.document, r.kind, r.vendor)
+        doc = self._docs.get(key)
+        if doc is None:
+            if len(self._docs) > 64:  # results come file by file
+                self._docs.clear()
+            doc = self._docs[key] = (
+                f'"path": {dumps(r.path)}, "document": {dumps(r.document)}, '
+                f'"kind": {dumps(r.kind)}, "vendor": {dumps(r.vendor)}, '
+            )
+        key = (r.pointer, r.item, r.check, r.references)
+        tail = self._tails.get(key)
+        if tail is None:
+            tail = self._tails[key] = (
+                f'"pointer": {dumps(r.pointer)}, "item": {dumps(r.item)}, '
+                f'"check": {dumps(r.check)}, "message": "", "evidence": null, '
+                f'"references": {dumps(list(r.references))}, "waiver": null}}'
+            )
+        return f'{head}{doc}"line": {r.line}, "column": {r.column}, {tail}'
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "".join(stream(report, options))
+    return "".join(c if isinstance(c, str) else c.decode("utf-8") for c in stream(report, options))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from vendorpolicy.model import DocumentInfo, Report, Result, RuleInfo, Status
+from vendorpolicy.model import DocumentInfo, Evidence, Report, Result, RuleInfo, Status
 from vendorpolicy.reporters import RenderOptions
 from vendorpolicy.reporters.sarif import rule_catalogue
 
@@ -120,20 +120,6 @@ def suites(report: Report) -> list[Suite]:
     return out + [orphans[p] for p in sorted(orphans)]
 
 
-def _unique_names(results: Iterable[Result]) -> list[str]:
-    seen: set[str] = set()
-    names = []
-    for r in results:
-        base = xml_text(r.case_name) or r.rule
-        name, n = base, 1
-        while name in seen:
-            n += 1
-            name = f"{base} #{n}"
-        seen.add(name)
-        names.append(name)
-    return names
-
-
 def _finding_lines(r: Result, suite: Suite, rules: Mapping[str, RuleInfo]) -> list[str]:
     lines = [f"{r.path}:{r.line}:{r.column} {r.rule} {one_line(r.message)}"]
     lines.append(f"Severity: {r.severity.value}")
@@ -210,6 +196,107 @@ def _element(tag: str, attrs: list[tuple[str, str]], text: str | None, indent: s
     return f"{head}>{_text(text)}</{tag}>\n"
 
 
+def _property(key: str, value: str) -> str:
+    return _element("property", [("name", key), ("value", one_line(value))], None, "      ")
+
+
+def body_key(family: str) -> str:
+    """Key of the prerendered suites (Report.prerendered) of a JUnit family."""
+    return f"junit:{family}"
+
+
+class SuiteWriter:
+    """Renders suites one at a time, with what repeats across a run's ~190 testcases per
+    document (escaped names, properties) computed once."""
+
+    def __init__(self, evidence: Evidence, rules: Mapping[str, RuleInfo], rich: bool) -> None:
+        self.rules = rules
+        self.rich = rich
+        self.timestamp = f"{evidence.as_of}T00:00:00"
+        self._run_properties = "".join(
+            _property(key, value)
+            for key, value in (
+                ("as_of", evidence.as_of),
+                ("policy.digest", evidence.policy_digest),
+                ("tool.version", evidence.tool_version),
+                ("fail_on", evidence.fail_on.value),
+            )
+        )
+        self._names: dict[str, str] = {}
+        self._na: dict[str, str] = {}
+
+    def suite(self, number: int, suite: Suite) -> str:
+        results = suite.results
+        counts = Counter(r.status for r in results)
+        attrs = [
+            ("name", xml_text(suite.name)),
+            ("tests", str(len(results))),
+            ("failures", str(counts[Status.FAIL])),
+            ("errors", str(counts[Status.ERROR])),
+            ("skipped", str(counts[Status.WAIVED] + counts[Status.NOT_APPLICABLE])),
+            ("time", "0"),
+            ("timestamp", self.timestamp),
+            ("hostname", HOSTNAME),
+            ("id", str(number)),
+            ("package", suite.classname),
+            ("file", xml_text(suite.path)),
+        ]
+        out = [_element("testsuite", attrs, None, "  ")[:-4] + ">\n"]
+        self._properties(out, suite)
+        cls = _attr(suite.classname)
+        names = self._names
+        seen: set[str] = set()
+        for r in results:
+            base = xml_text(r.case_name) or r.rule
+            name, n = base, 1
+            while name in seen:
+                n += 1
+                name = f"{base} #{n}"
+            seen.add(name)
+            if r.status is Status.PASS and not self.rich:
+                attr = names.get(name)
+                if attr is None:
+                    attr = names[name] = _attr(name)
+                out.append(f'    <testcase classname="{cls}" name="{attr}" time="0" />\n')
+            elif r.status is Status.NOT_APPLICABLE and not self.rich:
+                attr = names.get(name)
+                if attr is None:
+                    attr = names[name] = _attr(name)
+                skipped = self._na.get(r.message)
+                if skipped is None:
+                    skipped = self._na[r.message] = _element(
+                        "skipped", [("message", _na_message(r))], None, "      "
+                    )
+                out.append(
+                    f'    <testcase classname="{cls}" name="{attr}" time="0">\n'
+                    f"{skipped}    </testcase>\n"
+                )
+            else:
+                _testcase(out, r, name, suite, self.rules, self.rich)
+        out.append("  </testsuite>\n")
+        return "".join(out)
+
+    def _properties(self, out: list[str], suite: Suite) -> None:
+        doc = suite.doc
+        values: list[tuple[str, str | None]] = [
+            ("document.path", suite.path),
+            ("document.sha256", doc.sha256 if doc else None),
+            ("document.kind", doc.kind if doc else None),
+            ("document.id", doc.id if doc else None),
+            ("document.vendor", doc.vendor if doc else None),
+        ]
+        out.append("    <properties>\n")
+        for key, value in values:
+            if value is not None:
+                out.append(
+                    _element(
+                        "property", [("name", key), ("value", one_line(value))], None, "      "
+                    )
+                )
+        out.append(self._run_properties)
+        out.append("    </properties>\n")
+
+
 def _testcase(
     out: list[str],
     r: Result,
@@ -241,75 +328,57 @@ def _testcase(
     out.append("    </testcase>\n")
 
 
-def suite_class(suite: Suite) -> str:
-    return classname(suite.doc, suite.path, suite.index)
-
-
-def _properties(out: list[str], suite: Suite, report: Report) -> None:
-    ev = report.evidence
-    doc = suite.doc
-    values: list[tuple[str, str | None]] = [
-        ("document.path", suite.path),
-        ("document.sha256", doc.sha256 if doc else None),
-        ("document.kind", doc.kind if doc else None),
-        ("document.id", doc.id if doc else None),
-        ("document.vendor", doc.vendor if doc else None),
-        ("as_of", ev.as_of),
-        ("policy.digest", ev.policy_digest),
-        ("tool.version", ev.tool_version),
-        ("fail_on", ev.fail_on.value),
-    ]
-    out.append("    <properties>\n")
-    for key, value in values:
-        if value is not None:
-            out.append(
-                _element("property", [("name", key), ("value", one_line(value))], None, "      ")
-            )
-    out.append("    </properties>\n")
+def file_suites(
+    writer: SuiteWriter,
+    path: str,
+    infos: Sequence[DocumentInfo],
+    first_number: int,
+    results: Sequence[Result],
+) -> str:
+    """The suites of one file: its documents (consecutive in the report, numbered from
+    `first_number`), or one suite for a path no document describes; `results` are every
+    result on that file. How a large run renders as it goes."""
+    group = [Suite(d.path, d.index, d) for d in infos] or [Suite(path, 0, None)]
+    docs = [s.doc for s in group if s.doc is not None]
+    for r in results:
+        owner = _owner(r, docs) if docs else None
+        next(s for s in group if s.doc is owner).results.append(r)
+    return "".join(writer.suite(first_number + i, s) for i, s in enumerate(group))
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "".join(stream(report, options))
+    return "".join(c if isinstance(c, str) else c.decode("utf-8") for c in stream(report, options))
 
 
-def stream(report: Report, options: RenderOptions) -> Iterator[str]:
+def stream(report: Report, options: RenderOptions) -> Iterator[str | bytes]:
     """Suite by suite (same bytes ElementTree.indent + tostring would give, much faster)."""
     rich = options.junit_family == "rich"
-    rules = {r.id: r for r in rule_catalogue(report)}
-    all_suites = suites(report)
-    totals: Counter[Status] = Counter(r.status for s in all_suites for r in s.results)
+    s = report.summary
+    if report.complete:
+        counts = Counter(r.status.value for r in report.results)
+        s = {k.value: counts[k.value] for k in Status}
     top = [
         ("name", "vendorpolicy"),
-        ("tests", str(sum(len(s.results) for s in all_suites))),
-        ("failures", str(totals[Status.FAIL])),
-        ("errors", str(totals[Status.ERROR])),
+        ("tests", str(sum(s.get(k.value, 0) for k in Status))),
+        ("failures", str(s.get("fail", 0))),
+        ("errors", str(s.get("error", 0))),
     ]
     if rich:  # junit-10.xsd has no `skipped` on <testsuites>
-        top.append(("skipped", str(totals[Status.WAIVED] + totals[Status.NOT_APPLICABLE])))
+        top.append(("skipped", str(s.get("waived", 0) + s.get("not_applicable", 0))))
     top.append(("time", "0"))
-    if not all_suites:
-        yield XML_DECLARATION + _element("testsuites", top, None, "")
-        return
-    yield XML_DECLARATION + _element("testsuites", top, None, "")[:-4] + ">\n"
-    for number, suite in enumerate(all_suites):
-        out: list[str] = []
-        attrs = [
-            ("name", xml_text(suite.name)),
-            ("tests", str(len(suite.results))),
-            ("failures", str(suite.count(Status.FAIL))),
-            ("errors", str(suite.count(Status.ERROR))),
-            ("skipped", str(suite.count(Status.WAIVED, Status.NOT_APPLICABLE))),
-            ("time", "0"),
-            ("timestamp", f"{report.as_of}T00:00:00"),
-            ("hostname", HOSTNAME),
-            ("id", str(number)),
-            ("package", suite.classname),
-            ("file", xml_text(suite.path)),
-        ]
-        out.append(_element("testsuite", attrs, None, "  ")[:-4] + ">\n")
-        _properties(out, suite, report)
-        for r, name in zip(suite.results, _unique_names(suite.results), strict=True):
-            _testcase(out, r, name, suite, rules, rich)
-        out.append("  </testsuite>\n")
-        yield "".join(out)
-    yield "</testsuites>\n"
+    body = report.prerendered.get(body_key(options.junit_family))
+    chunks: Iterable[str | bytes]
+    if body is not None:
+        chunks = body()
+    else:
+        writer = SuiteWriter(report.evidence, {r.id: r for r in rule_catalogue(report)}, rich)
+        chunks = (writer.suite(n, suite) for n, suite in enumerate(suites(report)))
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        if first:
+            yield XML_DECLARATION + _element("testsuites", top, None, "")[:-4] + ">\n"
+            first = False
+        yield chunk
+    yield XML_DECLARATION + _element("testsuites", top, None, "") if first else "</testsuites>\n"

@@ -71,7 +71,10 @@ def _heading(report: Report) -> list[str]:
 
 
 def _totals(report: Report) -> list[str]:
-    counts = Counter(r.status for r in report.results)
+    if report.complete:
+        counts = Counter(r.status for r in report.results)
+    else:
+        counts = Counter({s: report.summary.get(s.value, 0) for s in Status})
     rows = [(label, counts[s]) for s, label in STATUS_LABELS]
     return ["### Results", "", *_table(("Status", "Count"), rows)]
 
@@ -96,8 +99,8 @@ def _by_severity(report: Report) -> list[str]:
 def _vendors(report: Report) -> list[str]:
     docs: Counter[str] = Counter(d.vendor or NO_VENDOR for d in report.documents)
     counts: dict[str, Counter[Status]] = {}
-    for r in report.results:
-        counts.setdefault(r.vendor or NO_VENDOR, Counter())[r.status] += 1
+    for vendor, per in report.vendor_counts().items():
+        counts.setdefault(vendor or NO_VENDOR, Counter()).update(per)
     names = sorted(set(docs) | set(counts), key=lambda v: (v == NO_VENDOR, v))
     rows = []
     for v in names:

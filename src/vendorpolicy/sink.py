@@ -1,0 +1,242 @@
+"""Where results go once final: sealed file by file, counted, the findings kept, and the
+JSON and JUnit bodies rendered on the spot into spool files.
+
+A large run produces about 190 results per contract, most of them passes; holding them
+all until the reporters run cost most of its memory and time. A sealed file's passes
+survive only as rendered text in an anonymous temporary file, which the reporters copy
+into place in report order. Worker processes seal their own files into their own spools
+(the file descriptors survive fork), so rendering runs in parallel too.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from vendorpolicy.model import (
+    VP_WAIVER,
+    DocumentInfo,
+    Evidence,
+    Result,
+    RuleInfo,
+    Severity,
+    Status,
+    failing,
+)
+from vendorpolicy.reporters import json_report, junit
+
+JSON_BODY = json_report.BODY
+_QUIET = (Status.PASS, Status.NOT_APPLICABLE)
+_READ_BATCH = 4 << 20
+
+
+class Spool:
+    """An anonymous temporary file of fragments: appended once, read back by offset."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the report
+        self.fd = self._file.fileno()
+        self.size = 0
+
+    def add(self, data: bytes) -> tuple[int, int]:
+        """Append `data`; returns its (offset, length). pwrite: no shared file offset, so
+        a forked worker writing its own spool never disturbs another's."""
+        offset, view = self.size, memoryview(data)
+        while view:
+            written = os.pwrite(self.fd, view, self.size)
+            self.size += written
+            view = view[written:]
+        return offset, len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        parts = []
+        while length > 0:
+            part = os.pread(self.fd, length, offset)
+            if not part:
+                raise OSError(f"report spool ended early at offset {offset}")
+            parts.append(part)
+            offset += len(part)
+            length -= len(part)
+        return b"".join(parts)
+
+
+Span = tuple[Spool, int, int]
+
+
+def read_spans(spans: Sequence[Span], separator: bytes) -> Iterator[bytes]:
+    """The fragments in order, `separator` between them, in batches of a few MB."""
+    batch: list[bytes] = []
+    size = 0
+    for i, (spool, offset, length) in enumerate(spans):
+        if i and separator:
+            batch.append(separator)
+        batch.append(spool.read(offset, length))
+        size += length
+        if size >= _READ_BATCH:
+            yield b"".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
+@dataclass
+class Sealed:
+    """What a sink (or one worker's sink) learnt: plain values, so workers can send it."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    by_vendor: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    kept: list[Result] = field(default_factory=list)
+    spans: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    failing: bool = False
+
+
+class Sink:
+    """Seals each file's final results: sorted, counted, findings kept, bodies rendered.
+
+    `bodies` names the prerendered bodies wanted (json_report.BODY, junit.body_key(...));
+    with `keep_all` every result is kept instead and nothing is rendered (the library
+    path: reporters then render from the results).
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[DocumentInfo],
+        evidence: Evidence,
+        rules: Sequence[RuleInfo],
+        bodies: Sequence[str] = (),
+        keep_all: bool = True,
+        spools: Mapping[str, Spool] | None = None,
+    ) -> None:
+        self.keep_all = keep_all
+        self.bodies = () if keep_all else tuple(bodies)
+        self.fail_on: Severity = evidence.fail_on
+        self.files: dict[str, tuple[int, list[DocumentInfo]]] = {}
+        for number, info in enumerate(documents):
+            self.files.setdefault(info.path, (number, []))[1].append(info)
+        self.document_count = len(documents)
+        self.spools = dict(spools) if spools is not None else {b: Spool() for b in self.bodies}
+        self.state = Sealed(spans={b: {} for b in self.bodies})
+        self._orphans: dict[str, list[Result]] = {}
+        self._json = json_report.LineWriter() if JSON_BODY in self.bodies else None
+        catalogue = {r.id: r for r in rules}
+        self._junit = {
+            b: junit.SuiteWriter(evidence, catalogue, rich=b == junit.body_key("rich"))
+            for b in self.bodies
+            if b != JSON_BODY
+        }
+
+    def seal(self, path: str, results: list[Result]) -> None:
+        """`results` are every result on `path`, final (waivers applied)."""
+        results.sort(key=Result.sort_key)
+        state = self.state
+        state.counts.update(r.status.value for r in results)
+        state.by_vendor.update((r.vendor, r.status.value) for r in results)
+        if self.keep_all:
+            kept = results
+        else:
+            kept = [r for r in results if r.status not in _QUIET or r.rule == VP_WAIVER]
+        state.kept.extend(kept)
+        if not state.failing:
+            state.failing = any(failing(r, self.fail_on) for r in kept)
+        if not self.bodies:
+            return
+        if path not in self.files:
+            self._orphans.setdefault(path, []).extend(results)
+            return
+        first, infos = self.files[path]
+        self._render(path, infos, first, results)
+
+    def _render(
+        self, path: str, infos: Sequence[DocumentInfo], first: int, results: Sequence[Result]
+    ) -> None:
+        for body in self.bodies:
+            if body == JSON_BODY:
+                assert self._json is not None
+                data = self._json.fragment_bytes(results)
+                if not data:
+                    continue
+            else:
+                text = junit.file_suites(self._junit[body], path, infos, first, results)
+                data = text.encode("utf-8")  # xml_text replaced what UTF-8 cannot carry
+            self.state.spans[body][path] = self.spools[body].add(data)
+
+    def merge(self, other: Sealed) -> None:
+        """Add what a worker sealed (its spans point into spools this sink shares)."""
+        s = self.state
+        s.counts.update(other.counts)
+        s.by_vendor.update(other.by_vendor)
+        s.kept.extend(other.kept)
+        s.failing = s.failing or other.failing
+        for body, spans in other.spans.items():
+            s.spans[body].update(spans)
+
+    def finish(self) -> Finished:
+        """Orphan suites last (numbered after the documents), findings in report order."""
+        for i, path in enumerate(sorted(self._orphans)):
+            results = self._orphans[path]
+            results.sort(key=Result.sort_key)
+            self._render(path, (), self.document_count + i, results)
+        kept = self.state.kept
+        kept.sort(key=lambda r: r.path)  # stable: each file's results are sorted already
+        prerendered: dict[str, Callable[[], Iterator[bytes]]] = {}
+        for body in self.bodies:
+            prerendered[body] = self._reader(body)
+        by_vendor: dict[str | None, dict[Status, int]] = {}
+        for (vendor, status), n in sorted(
+            self.state.by_vendor.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
+        ):
+            by_vendor.setdefault(vendor, {})[Status(status)] = n
+        return Finished(
+            kept=kept,
+            counts={s.value: self.state.counts[s.value] for s in Status},
+            by_vendor=by_vendor,
+            prerendered=prerendered,
+            failing=self.state.failing,
+        )
+
+    def _reader(self, body: str) -> Callable[[], Iterator[bytes]]:
+        spans = self.state.spans[body]
+        spools = self.spools
+        if body == JSON_BODY:
+            order = sorted(spans)
+            separator = json_report.SEPARATOR.encode()
+        else:
+            documents = [p for p in self.files if p in spans]
+            order = documents + sorted(set(spans) - set(self.files))
+            separator = b""
+        located = [(spools[body], *spans[p]) for p in order]
+        return lambda: read_spans(located, separator)
+
+
+@dataclass(frozen=True)
+class Finished:
+    kept: list[Result]
+    counts: dict[str, int]
+    by_vendor: dict[str | None, dict[Status, int]]
+    prerendered: dict[str, Callable[[], Iterator[bytes]]]
+    failing: bool
+
+
+def sealed_to_wire(state: Sealed) -> dict[str, Any]:
+    """Plain values for marshal (worker -> parent)."""
+    return {
+        "counts": dict(state.counts),
+        "by_vendor": list(state.by_vendor.items()),
+        "kept": [r.as_tuple() for r in state.kept],
+        "spans": state.spans,
+        "failing": state.failing,
+    }
+
+
+def sealed_from_wire(data: dict[str, Any]) -> Sealed:
+    return Sealed(
+        counts=Counter(data["counts"]),
+        by_vendor=Counter({tuple(k): v for k, v in data["by_vendor"]}),
+        kept=[Result.from_tuple(t) for t in data["kept"]],
+        spans=data["spans"],
+        failing=data["failing"],
+    )
