@@ -213,3 +213,50 @@ def test_findings_of_broken_files_are_deterministic_too(vp: str, tmp_path: Path)
     report = json.loads((tmp_path / "out-a" / "report.json").read_text(encoding="utf-8"))
     rules = {r["rule"] for r in report["results"] if r["status"] == "fail"}
     assert {"VP-YAML", "VP-SCHEMA"} <= rules
+
+
+def large_tree(dst: Path) -> Path:
+    """A repository large enough for worker processes (the benchmark's generator, with
+    schema errors, waivers in and out of force), plus what must cross shards correctly:
+    an id used in two files, an unreadable file and a two-document file."""
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "160", str(dst),
+         "--invalid-share", "0.05"],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    contracts = sorted((dst / "contracts").rglob("*.yaml"))
+    twin = contracts[7].read_text(encoding="utf-8")
+    (dst / "contracts" / "zz-copy-of-a-contract.yaml").write_text(twin, encoding="utf-8")
+    (dst / "contracts" / "broken.yaml").write_text("kind: Contract\n  bad: [\n", encoding="utf-8")
+    first, second = contracts[3].read_text(encoding="utf-8"), contracts[4].read_text("utf-8")
+    (dst / "contracts" / "two-documents.yaml").write_text(
+        first + "---\n" + second.replace("id: ", "id: two-docs-", 1), encoding="utf-8"
+    )
+    waiver = next((dst / "waivers").glob("*.yaml")).read_text(encoding="utf-8")
+    stale = re.sub(r"expires: \"?[0-9-]+\"?", 'expires: "2025-01-31"', waiver)
+    (dst / "waivers" / "W-expired.yaml").write_text(
+        stale.replace("id: ", "id: expired-", 1), encoding="utf-8"
+    )
+    return dst
+
+
+def test_worker_processes_give_byte_identical_reports(vp: str, tmp_path: Path) -> None:
+    from vendorpolicy import parallel
+
+    tree = large_tree(tmp_path / "tree")
+    files = [p for p in tree.rglob("*.yaml") if p.name != ".vendorpolicy.yaml"]
+    assert len(files) >= 3 * parallel.MIN_FILES_PER_JOB  # so --jobs 3 really starts workers
+    env = {"LC_ALL": "C", "TZ": "UTC"}
+    stdout = [run_check(vp, tree, tmp_path / f"jobs-{n}", env, n) for n in (1, 2, 3)]
+    for n in (2, 3):
+        compare(tmp_path / "jobs-1", tmp_path / f"jobs-{n}")
+        assert stdout[0] == stdout[n - 1]
+    report = json.loads((tmp_path / "jobs-1" / "report.json").read_text(encoding="utf-8"))
+    rules = {r["rule"] for r in report["results"] if r["status"] != "pass"}
+    statuses = {r["status"] for r in report["results"]}
+    # what the shards must agree on is really there
+    assert {"VP-YAML", "VP-SCHEMA", "VP-WAIVER"} <= rules
+    assert {"pass", "fail", "waived", "not_applicable"} <= statuses
+    duplicate = [r for r in report["results"] if "is also used by" in r["message"]]
+    assert len(duplicate) == 4  # the copied contract, the two-document file's first document
+    assert any("expired on 2025-01-31" in r["message"] for r in report["results"])

@@ -149,7 +149,8 @@ def _common_check_options(func: Any) -> Any:
             "-j",
             type=click.IntRange(min=1),
             default=None,
-            help="Worker processes for rule evaluation (default: 1).",
+            help="Worker processes (default: one per CPU; small runs and runs with "
+            "separate context use one).",
         ),
     ]
     for opt in reversed(options):
@@ -221,7 +222,7 @@ def validate(**kw: Any) -> None:
 
 
 def _run(kw: dict[str, Any], validate_only: bool) -> None:
-    from vendorpolicy import runner, waivers
+    from vendorpolicy import parallel, runner, waivers
 
     # A run allocates millions of small, acyclic objects (parsed documents, results): at
     # the default threshold the cycle collector re-walks them thousands of times, about a
@@ -233,7 +234,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
     outputs = [] if kw["hook"] else _outputs(kw["outputs"], config)
     fail_on = _as_severity(kw["fail_on"] or config.fail_on)
     family = kw["junit_family"] or config.junit_family or "junit10"
-    jobs = kw["jobs"] or config.jobs or 1  # see README "Performance": workers pay off on more cores
+    jobs = kw["jobs"] or config.jobs or parallel.default_jobs()
     options = runner.Options(
         paths=tuple(kw["paths"]),
         policy_dirs=() if validate_only else _policy_dirs(kw["policies"], config),

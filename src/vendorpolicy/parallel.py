@@ -1,74 +1,109 @@
-"""Worker processes for `--jobs N`: parsing and rule evaluation spread over CPUs.
+"""Worker processes for `--jobs N`: each reads, judges and renders its own share of files.
 
-Workers are forked, so they inherit the compiled rules and the run's context (bundles,
-portfolio) without pickling them; only file names go out and results come back, in
-order, so the output is byte-identical to one job. Where fork is unavailable (or for
-small runs, where starting workers costs more than it saves) everything runs in-process.
+A run needs every document before it can judge any (portfolio rules, duplicate ids), so
+workers live through two phases: each reads its shard and sends back the small context
+entries; the parent pools them and sends every worker the whole picture; each worker
+then judges its shard and renders its report fragments into its own spool files (see
+sink.py). Only plain values cross the pipes (marshal), never parsed documents, so
+the parent does little more than copy finished text. Workers are forked: they inherit
+the compiled rules without pickling them. Where fork is unavailable everything runs in
+the parent.
 """
 
 from __future__ import annotations
 
-import marshal
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-
-from vendorpolicy.model import Result
+from multiprocessing.connection import Connection
+from typing import TypeVar
 
 T = TypeVar("T")
-R = TypeVar("R")
 
-MIN_ITEMS_PER_JOB = 40
-_TASK: Callable[[Any], Any] | None = None
-
-
-def _call(item: Any) -> Any:
-    assert _TASK is not None
-    return _TASK(item)
-
-
-def _chunked(batch: range) -> list[Any]:
-    return [_call(item) for item in batch]
+MIN_FILES_PER_JOB = 100  # below this, starting a worker costs more than it saves
+_OK, _FAILED = b"+", b"!"
 
 
 def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
-    """`[fn(x) for x in items]`, over `jobs` forked workers when that pays."""
-    global _TASK
-    jobs = min(jobs, max(1, len(items) // MIN_ITEMS_PER_JOB))
-    if jobs <= 1 or not can_fork():
-        return [fn(x) for x in items]
-    size = max(1, min(64, len(items) // (jobs * 8) or 1))
-    # Only indices travel to the workers: the items themselves are inherited by fork.
-    batches = [range(i, min(i + size, len(items))) for i in range(0, len(items), size)]
-    _TASK = lambda index: fn(items[index])  # noqa: E731
+def default_jobs() -> int:
+    """One worker per CPU this process may use."""
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            out: list[R] = []
-            for chunk in pool.imap(_chunked, batches):
-                out.extend(chunk)
-            return out
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_for(requested: int, files: int) -> int:
+    """How many workers pay off for `files` files (1: stay in this process)."""
+    if not can_fork():
+        return 1
+    return max(1, min(requested, files // MIN_FILES_PER_JOB))
+
+
+def shards(items: Sequence[T], n: int) -> list[list[T]]:
+    """`n` interleaved shares (item i to worker i mod n): contracts and attestations are
+    sorted apart and cost differently, so contiguous slices would leave one worker idle.
+    Results are placed by path later, never by shard."""
+    return [list(items[i::n]) for i in range(n)]
+
+
+First = Callable[[int], bytes]
+Second = Callable[[int, bytes], bytes]
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed outside any one document (which would be a bug)."""
+
+
+def _serve(index: int, conn: Connection, first: First, second: Second) -> None:
+    try:
+        conn.send_bytes(_OK + first(index))
+        conn.send_bytes(_OK + second(index, conn.recv_bytes()))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
+        conn.send_bytes(_FAILED + traceback.format_exc().encode("utf-8", "replace"))
     finally:
-        _TASK = None
+        conn.close()
 
 
-def _judged(fn: Callable[[Any], list[Any]]) -> Callable[[Any], bytes]:
-    def run(item: Any) -> bytes:
-        return marshal.dumps([r.as_tuple() for r in fn(item)])
+def _receive(conn: Connection, index: int) -> bytes:
+    try:
+        data = conn.recv_bytes()
+    except EOFError:
+        raise WorkerError(f"worker {index} ended without an answer") from None
+    if data[:1] != _OK:
+        raise WorkerError(f"worker {index} failed:\n{data[1:].decode('utf-8', 'replace')}")
+    return data[1:]
 
-    return run
 
-
-def evaluate_all(fn: Callable[[T], list[Result]], items: Sequence[T], jobs: int) -> list[Result]:
-    """All results of `fn` over `items`, in order. Workers hand results back as marshal
-    bytes of plain tuples (an order of magnitude cheaper than pickling result objects)."""
-    if min(jobs, len(items) // MIN_ITEMS_PER_JOB) <= 1 or not can_fork():
-        return [r for item in items for r in fn(item)]
-    out: list[Result] = []
-    for blob in map_ordered(_judged(fn), items, jobs):
-        out.extend(Result.from_tuple(t) for t in marshal.loads(blob))  # noqa: S302 - our own workers
-    return out
+def two_phase(
+    n: int, first: First, second: Second, between: Callable[[list[bytes]], list[bytes]]
+) -> list[bytes]:
+    """Run `first(i)` in `n` forked workers, hand all answers to `between` (in this
+    process), send its i-th message to worker i, return the answers of `second`."""
+    ctx = multiprocessing.get_context("fork")
+    conns: list[Connection] = []
+    procs = []
+    try:
+        for i in range(n):
+            parent_end, child_end = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(i, child_end, first, second), daemon=True)
+            proc.start()
+            child_end.close()
+            conns.append(parent_end)
+            procs.append(proc)
+        messages = between([_receive(c, i) for i, c in enumerate(conns)])
+        for conn, message in zip(conns, messages, strict=True):
+            conn.send_bytes(message)
+        return [_receive(c, i) for i, c in enumerate(conns)]
+    finally:
+        for conn in conns:
+            conn.close()
+        for proc in procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()

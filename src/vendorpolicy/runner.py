@@ -9,11 +9,11 @@ import datetime as dt
 import fnmatch
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vendorpolicy import __version__, cache, discovery, engine, loader, schemas, waivers
+from vendorpolicy import __version__, cache, discovery, engine, loader, parallel, schemas, waivers
 from vendorpolicy.cache import Entry, context_data
 from vendorpolicy.config import Config
 from vendorpolicy.context import RunContext
@@ -26,12 +26,11 @@ from vendorpolicy.model import (
     Evidence,
     Report,
     Result,
-    RuleInfo,
     Severity,
     Status,
 )
 from vendorpolicy.policy import PolicySet, load_policies
-from vendorpolicy.sink import Sink
+from vendorpolicy.sink import Finished, Sink, Spool
 from vendorpolicy.sourcemap import LazySourceMap, Node, SourceMap
 from vendorpolicy.waivers import WaiverSet
 
@@ -136,11 +135,8 @@ def _positions_of(src: discovery.Source, sha256: str, index: int) -> Callable[[]
     return rebuild
 
 
-def load_sources(sources: Sequence[discovery.Source], jobs: int = 1) -> list[LoadedFile]:
-    """Read and schema-check every source (in order, over `jobs` processes)."""
-    # Parsing stays in this process: shipping parsed documents (with their source maps)
-    # back from workers costs about as much as parsing them (measured).
-    del jobs
+def load_sources(sources: Sequence[discovery.Source]) -> list[LoadedFile]:
+    """Read and schema-check every source, in order."""
     lazy = len(sources) > LAZY_POSITIONS_FROM
     return [load_source(src, lazy) for src in sources]
 
@@ -324,7 +320,47 @@ def run(options: Options, config: Config) -> Report:
                 "the policy set or its parameters changed (review the change, then update the pin)"
             )
     targets, context_sources = _targets_and_context(options, config)
-    target_files = load_sources(targets, options.jobs)
+    evidence = Evidence(
+        tool_version=__version__,
+        as_of=as_of,
+        policy_digest=policies.digest if policies else "sha256:" + "0" * 64,
+        params=policies.params if policies else {},
+        command=options.command,
+        fail_on=options.fail_on,
+        policy_files=tuple(policies.files) if policies else (),
+    )
+    # Workers pay off on whole-repository runs; a run with separate context (the hook,
+    # a sub-directory) has few targets and stays here.
+    jobs = 1 if context_sources else parallel.jobs_for(options.jobs, len(targets))
+    if jobs > 1:
+        from vendorpolicy import sharded
+
+        infos, done = sharded.run(targets, policies, evidence, options, jobs)
+    else:
+        infos, done = _run_here(targets, context_sources, policies, evidence, options, config)
+    return Report(
+        evidence=evidence,
+        documents=tuple(infos),
+        results=tuple(done.kept),
+        rules=tuple(r.info for r in policies.rules) if policies else (),
+        exit_code=1 if done.failing else 0,
+        summary={"documents": len(infos), **done.counts},
+        complete=options.keep_all,
+        by_vendor=None if options.keep_all else done.by_vendor,
+        prerendered=done.prerendered,
+    )
+
+
+def _run_here(
+    targets: Sequence[discovery.Source],
+    context_sources: Sequence[discovery.Source],
+    policies: PolicySet | None,
+    evidence: Evidence,
+    options: Options,
+    config: Config,
+) -> tuple[list[DocumentInfo], Finished]:
+    """The run in this process."""
+    target_files = load_sources(targets)
     # The parsed documents live until they are judged: keep the cycle collector from
     # walking them again at every full collection (they hold no cycles).
     gc.freeze()
@@ -335,66 +371,97 @@ def run(options: Options, config: Config) -> Report:
     context_entries = load_context(context_sources, cache_file, config.base)
     duplicate_ids(target_files, [*target_entries, *context_entries])
     infos = document_infos(target_files)  # before evaluation, which releases document data
-
-    rules_info: list[RuleInfo] = [r.info for r in policies.rules] if policies else []
-    evidence = Evidence(
-        tool_version=__version__,
-        as_of=as_of,
-        policy_digest=policies.digest if policies else "sha256:" + "0" * 64,
-        params=policies.params if policies else {},
-        command=options.command,
-        fail_on=options.fail_on,
-        policy_files=tuple(policies.files) if policies else (),
-    )
-    sink = Sink(infos, evidence, _rule_catalogue(rules_info), options.bodies, options.keep_all)
+    sink = new_sink(infos, evidence, policies, options)
     if policies is None:
         for f in target_files:
             sink.seal(f.path, file_results(f))
     else:
-        _evaluate(policies, target_files, context_entries, as_of, options, context_sources, sink)
-    done = sink.finish()
-    return Report(
-        evidence=evidence,
-        documents=tuple(infos),
-        results=tuple(done.kept),
-        rules=tuple(rules_info),
-        exit_code=1 if done.failing else 0,
-        summary={"documents": len(infos), **done.counts},
-        complete=options.keep_all,
-        by_vendor=None if options.keep_all else done.by_vendor,
-        prerendered=done.prerendered,
-    )
+        _evaluate(policies, target_files, context_entries, options, context_sources, sink)
+    return infos, sink.finish()
 
 
-def _rule_catalogue(rules: Sequence[RuleInfo]) -> list[RuleInfo]:
-    """Loaded rules plus the reserved ones (what JUnit failure texts look remediation up in)."""
+def new_sink(
+    infos: Sequence[DocumentInfo],
+    evidence: Evidence,
+    policies: PolicySet | None,
+    options: Options,
+    spools: Mapping[str, Spool] | None = None,
+) -> Sink:
+    """Loaded rules plus the reserved ones: what JUnit failure texts look remediation up in."""
     from vendorpolicy.reporters.sarif import RESERVED_RULES
 
+    rules = [r.info for r in policies.rules] if policies else []
     seen = {r.id for r in rules}
-    return [*rules, *(r for r in RESERVED_RULES if r.id not in seen)]
+    catalogue = [*rules, *(r for r in RESERVED_RULES if r.id not in seen)]
+    return Sink(infos, evidence, catalogue, options.bodies, options.keep_all, spools)
+
+
+def judge_files(
+    files: Sequence[LoadedFile],
+    valid_keys: set[tuple[str, int]],
+    judge: Callable[[Document], list[Result]],
+    waiver_set: WaiverSet,
+    sink: Sink,
+) -> dict[str, list[Result]]:
+    """Judge every valid document file by file, waive, and seal each file's results; a
+    waiver file's results are returned instead: they wait for the notes on what its
+    waivers matched, known only when every document has been judged."""
+    deferred: dict[str, list[Result]] = {}
+    for f in files:
+        results = file_results(f)
+        for doc in f.documents:
+            if (doc.path, doc.index) not in valid_keys or doc.kind == "Policy":
+                continue
+            results.extend(judge(doc))
+            if doc.kind != "Waiver":  # the context and the results keep what they need,
+                doc.data = None  # so a large run does not hold every document until the end
+        waiver_set.waive(results)
+        if any(d.kind == "Waiver" and (d.path, d.index) in valid_keys for d in f.documents):
+            deferred[f.path] = results
+        else:
+            sink.seal(f.path, results)
+    return deferred
+
+
+def valid_documents(files: Sequence[LoadedFile]) -> list[Document]:
+    """Documents that rules judge (and the context sees): no YAML or schema problem."""
+    return [d for f in files for d in f.documents if not d.problems and isinstance(d.data, dict)]
+
+
+def evaluation_settings(as_of: str) -> engine.Settings:
+    nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
+    return engine.Settings(as_of=as_of, nullable=nullable)
+
+
+def seal_waiver_files(
+    deferred: dict[str, list[Result]], notes: Iterable[Result], sink: Sink
+) -> None:
+    for note in notes:
+        if note.path not in deferred:
+            raise AssertionError(f"waiver note on {note.path}, which is not a waiver file")
+        deferred[note.path].append(note)
+    for path in sorted(deferred):
+        sink.seal(path, deferred[path])
 
 
 def _evaluate(
     policies: PolicySet,
     target_files: Sequence[LoadedFile],
     context_entries: Sequence[Entry],
-    as_of: str,
     options: Options,
     context_sources: Sequence[discovery.Source],
     sink: Sink,
 ) -> None:
     """Judge every valid document, file by file, and seal each file's results."""
-    valid_docs = [
-        d for f in target_files for d in f.documents if not d.problems and isinstance(d.data, dict)
-    ]
+    as_of = sink.as_of
+    valid_docs = valid_documents(target_files)
     valid_keys = {(d.path, d.index) for d in valid_docs}
     context_valid = [e for e in context_entries if e.valid and e.has_data]
     context = RunContext(
         [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
         + [(e.key, e.kind or "", e.vendor, e.payload) for e in context_valid]
     )
-    nullable = schemas.nullable_paths("Contract") | schemas.nullable_paths("Attestation")
-    settings = engine.Settings(as_of=as_of, nullable=nullable)
+    settings = evaluation_settings(as_of)
     evaluated = {d.id for d in valid_docs if d.id and d.kind != "Policy"}
     staged_waivers = [d for d in valid_docs if d.kind == "Waiver"]
     waiver_docs = staged_waivers + [
@@ -407,39 +474,20 @@ def _evaluate(
         waiver_docs,
         {r.id for r in policies.rules},
         as_of,
-        _waiver_policy(options, policies),
+        waiver_policy(options, policies),
         report_paths,
     )
 
     def judge(doc: Document) -> list[Result]:
         return engine.evaluate(doc, policies.rules, context, settings)
 
-    # A waiver file's own results wait for the notes on what its waivers matched.
-    deferred: dict[str, list[Result]] = {}
-    for f in target_files:
-        results = file_results(f)
-        for doc in f.documents:
-            if doc.problems or not isinstance(doc.data, dict) or doc.kind == "Policy":
-                continue
-            results.extend(judge(doc))
-            if doc.kind != "Waiver":  # the context and the results keep what they need,
-                doc.data = None  # so a large run does not hold every document until the end
-        waiver_set.waive(results)
-        if any(d.kind == "Waiver" and (d.path, d.index) in valid_keys for d in f.documents):
-            deferred[f.path] = results
-        else:
-            sink.seal(f.path, results)
+    deferred = judge_files(target_files, valid_keys, judge, waiver_set, sink)
     # A staged waiver whose targets are only context (pre-commit batches): judge those
     # targets too, so "matches no failure" does not depend on how files were batched.
     shadow = _waiver_target_results(staged_waivers, context_valid, context_sources, judge)
     waiver_set.waive(shadow)
     evaluated |= {r.document for r in shadow if r.document}
-    for note in [*waiver_set.findings, *waiver_set.usage(evaluated)]:
-        if note.path not in deferred:
-            raise AssertionError(f"waiver note on {note.path}, which is not a waiver file")
-        deferred[note.path].append(note)
-    for path in sorted(deferred):
-        sink.seal(path, deferred[path])
+    seal_waiver_files(deferred, [*waiver_set.findings, *waiver_set.usage(evaluated)], sink)
 
 
 def _waiver_target_results(
@@ -465,7 +513,7 @@ def _waiver_target_results(
     return out
 
 
-def _waiver_policy(options: Options, policies: PolicySet) -> waivers.WaiverPolicy:
+def waiver_policy(options: Options, policies: PolicySet) -> waivers.WaiverPolicy:
     limit = policies.params.get("max_waiver_days")
     return replace(
         options.waivers, max_waiver_days=int(limit) if isinstance(limit, (int, float)) else None

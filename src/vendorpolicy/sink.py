@@ -112,6 +112,7 @@ class Sink:
         spools: Mapping[str, Spool] | None = None,
     ) -> None:
         self.keep_all = keep_all
+        self.as_of = evidence.as_of
         self.bodies = () if keep_all else tuple(bodies)
         self.fail_on: Severity = evidence.fail_on
         self.files: dict[str, tuple[int, list[DocumentInfo]]] = {}
@@ -120,6 +121,7 @@ class Sink:
         self.document_count = len(documents)
         self.spools = dict(spools) if spools is not None else {b: Spool() for b in self.bodies}
         self.state = Sealed(spans={b: {} for b in self.bodies})
+        self.located: dict[str, dict[str, Span]] = {b: {} for b in self.bodies}
         self._orphans: dict[str, list[Result]] = {}
         self._json = json_report.LineWriter() if JSON_BODY in self.bodies else None
         catalogue = {r.id: r for r in rules}
@@ -162,17 +164,19 @@ class Sink:
             else:
                 text = junit.file_suites(self._junit[body], path, infos, first, results)
                 data = text.encode("utf-8")  # xml_text replaced what UTF-8 cannot carry
-            self.state.spans[body][path] = self.spools[body].add(data)
+            spool = self.spools[body]
+            offset, length = self.state.spans[body][path] = spool.add(data)
+            self.located[body][path] = (spool, offset, length)
 
-    def merge(self, other: Sealed) -> None:
-        """Add what a worker sealed (its spans point into spools this sink shares)."""
+    def merge(self, other: Sealed, spools: Mapping[str, Spool]) -> None:
+        """Add what a worker sealed, its fragments in `spools` (created before the fork)."""
         s = self.state
         s.counts.update(other.counts)
         s.by_vendor.update(other.by_vendor)
         s.kept.extend(other.kept)
         s.failing = s.failing or other.failing
         for body, spans in other.spans.items():
-            s.spans[body].update(spans)
+            self.located[body].update((p, (spools[body], *span)) for p, span in spans.items())
 
     def finish(self) -> Finished:
         """Orphan suites last (numbered after the documents), findings in report order."""
@@ -199,8 +203,7 @@ class Sink:
         )
 
     def _reader(self, body: str) -> Callable[[], Iterator[bytes]]:
-        spans = self.state.spans[body]
-        spools = self.spools
+        spans = self.located[body]
         if body == JSON_BODY:
             order = sorted(spans)
             separator = json_report.SEPARATOR.encode()
@@ -208,7 +211,7 @@ class Sink:
             documents = [p for p in self.files if p in spans]
             order = documents + sorted(set(spans) - set(self.files))
             separator = b""
-        located = [(spools[body], *spans[p]) for p in order]
+        located = [spans[p] for p in order]
         return lambda: read_spans(located, separator)
 
 

@@ -1,0 +1,169 @@
+"""A whole-repository run over several worker processes, byte-identical to one process.
+
+Each worker owns a contiguous shard of the files. Phase one: it reads and schema-checks
+its shard and answers with the shard's document list and context entries (the small
+projections cross-document rules read). The parent pools them: every worker then sees
+the same documents, duplicate ids and waivers as a single process would. Phase two:
+each worker judges its shard, seals the results into its own spools and answers with
+counts, findings, the fragments' places and what each waiver matched. The parent seals
+the waiver files last, once every match is counted, as runner._evaluate does.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from vendorpolicy import discovery, engine, parallel, runner
+from vendorpolicy.cache import Entry
+from vendorpolicy.context import RunContext
+from vendorpolicy.loader import Document, LoadedFile
+from vendorpolicy.model import DocumentInfo, Evidence, Result
+from vendorpolicy.policy import PolicySet
+from vendorpolicy.sink import Finished, Spool, sealed_from_wire, sealed_to_wire
+from vendorpolicy.sourcemap import SourceMap
+from vendorpolicy.waivers import WaiverSet
+
+
+def _entry_tuple(e: Entry) -> tuple[Any, ...]:
+    return (e.path, e.index, e.kind, e.id, e.vendor, e.valid, e.id_line, e.data, e.raw)
+
+
+def _info_tuple(d: DocumentInfo) -> tuple[Any, ...]:
+    return (d.path, d.kind, d.id, d.vendor, d.sha256, d.index, d.line)
+
+
+def _in_order(infos: list[Any], targets: Sequence[discovery.Source]) -> list[Any]:
+    """Document tuples (path first) in discovery order, as one process lists them."""
+    by_path: dict[str, list[Any]] = {}
+    for info in infos:
+        by_path.setdefault(info[0], []).append(info)
+    return [i for src in targets for i in by_path.pop(src.display, ())]
+
+
+def duplicated(entries: Sequence[Entry]) -> set[str]:
+    """Ids used by more than one document (as runner.duplicate_ids counts them)."""
+    counts = Counter(e.id for e in entries if e.id is not None and e.kind != "Policy")
+    return {i for i, n in counts.items() if n > 1}
+
+
+def run(
+    targets: Sequence[discovery.Source],
+    policies: PolicySet | None,
+    evidence: Evidence,
+    options: runner.Options,
+    jobs: int,
+) -> tuple[list[DocumentInfo], Finished]:
+    shards = parallel.shards(targets, jobs)
+    spools = [{b: Spool() for b in options.bodies} for _ in shards]
+    lazy = len(targets) > runner.LAZY_POSITIONS_FROM
+    mine: list[LoadedFile] = []  # a worker's own files (each worker has its own copy)
+
+    def read(index: int) -> bytes:
+        mine.extend(runner.load_source(src, lazy) for src in shards[index])
+        gc.freeze()  # see runner._run_here
+        return marshal.dumps(
+            (
+                [_entry_tuple(e) for f in mine for e in runner.entries_of(f)],
+                [_info_tuple(d) for d in runner.document_infos(mine)],
+            )
+        )
+
+    pooled: dict[str, Any] = {}
+
+    def pool(answers: list[bytes]) -> list[bytes]:
+        entries, infos = [], []
+        for blob in answers:
+            shard_entries, shard_infos = marshal.loads(blob)  # noqa: S302 - our own workers
+            entries.extend(shard_entries)
+            infos.extend(shard_infos)
+        infos = _in_order(infos, targets)
+        pooled["entries"] = [Entry(*e) for e in entries]
+        pooled["infos"] = [DocumentInfo(*d) for d in infos]
+        message = marshal.dumps((entries, infos))
+        return [message] * len(answers)
+
+    def judge_shard(index: int, message: bytes) -> bytes:
+        raw_entries, raw_infos = marshal.loads(message)  # noqa: S302 - from our parent
+        entries = [Entry(*e) for e in raw_entries]
+        infos = [DocumentInfo(*d) for d in raw_infos]
+        runner.duplicate_ids(mine, entries)
+        sink = runner.new_sink(infos, evidence, policies, options, spools[index])
+        if policies is None:
+            for f in mine:
+                sink.seal(f.path, runner.file_results(f))
+            return marshal.dumps((sealed_to_wire(sink.state), {}, [], []))
+        valid_docs = runner.valid_documents(mine)
+        valid_keys = {(d.path, d.index) for d in valid_docs}
+        own = {f.path for f in mine}
+        dups = duplicated(entries)
+        others = [
+            e for e in entries if e.path not in own and e.valid and e.has_data and e.id not in dups
+        ]
+        context = RunContext(
+            [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
+            + [(e.key, e.kind or "", e.vendor, e.payload) for e in others]
+        )
+        waiver_set = _waivers(
+            [d for d in valid_docs if d.kind == "Waiver"]
+            + [Document(e.path, e.index, e.payload(), SourceMap()) for e in others
+               if e.kind == "Waiver"],
+            policies,
+            options,
+            evidence.as_of,
+        )  # fmt: skip
+        settings = runner.evaluation_settings(evidence.as_of)
+
+        def judge(doc: Document) -> list[Result]:
+            return engine.evaluate(doc, policies.rules, context, settings)
+
+        deferred = runner.judge_files(mine, valid_keys, judge, waiver_set, sink)
+        evaluated = sorted({d.id for d in valid_docs if d.id and d.kind != "Policy"})
+        return marshal.dumps(
+            (
+                sealed_to_wire(sink.state),
+                {p: [r.as_tuple() for r in rs] for p, rs in deferred.items()},
+                waiver_set.matched,
+                evaluated,
+            )
+        )
+
+    answers = parallel.two_phase(len(shards), read, judge_shard, pool)
+    infos: list[DocumentInfo] = pooled["infos"]
+    sink = runner.new_sink(infos, evidence, policies, options)
+    deferred: dict[str, list[Result]] = {}
+    matched: list[int] = []
+    evaluated: set[str] = set()
+    for index, blob in enumerate(answers):
+        sealed, shard_deferred, shard_matched, shard_evaluated = marshal.loads(blob)  # noqa: S302
+        sink.merge(sealed_from_wire(sealed), spools[index])
+        for path, rows in shard_deferred.items():
+            deferred[path] = [Result.from_tuple(t) for t in rows]
+        matched = [
+            a + b for a, b in zip(matched or [0] * len(shard_matched), shard_matched, strict=True)
+        ]
+        evaluated.update(shard_evaluated)
+    if policies is not None:
+        # The waiver files again, with their positions, for the notes on each waiver.
+        waiver_files = [runner.load_source(s) for s in targets if s.display in deferred]
+        runner.duplicate_ids(waiver_files, pooled["entries"])
+        waiver_set = _waivers(
+            [d for d in runner.valid_documents(waiver_files) if d.kind == "Waiver"],
+            policies,
+            options,
+            evidence.as_of,
+        )
+        waiver_set.add_counts(matched or [0] * len(waiver_set.in_force))
+        notes = [*waiver_set.findings, *waiver_set.usage(evaluated)]
+        runner.seal_waiver_files(deferred, notes, sink)
+    return infos, sink.finish()
+
+
+def _waivers(
+    docs: list[Document], policies: PolicySet, options: runner.Options, as_of: str
+) -> WaiverSet:
+    rule_ids = {r.id for r in policies.rules}
+    return WaiverSet(docs, rule_ids, as_of, runner.waiver_policy(options, policies), None)
