@@ -19,15 +19,16 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-import jmespath
-from jmespath import exceptions as jexc
+from typing import TYPE_CHECKING, Any
 
 from vendorpolicy.errors import ConfigError, EvaluationError, EvaluationTimeout
 from vendorpolicy.model import PathKey
 
+if TYPE_CHECKING:
+    from jmespath import exceptions as jexc
+
 Fn = Callable[[Any, "Ctx"], Any]
+Tree = dict[str, Any]  # a jmespath parse tree: {"type", "children", "value"}
 
 
 class Unknown:
@@ -204,15 +205,21 @@ class Definition:
 
 
 class Compiler:
-    """Turns expression text into closures, resolving functions and definitions once."""
+    """Turns expression text into closures, resolving functions and definitions once.
+
+    `trees` maps expression text to its jmespath parse tree: parsed trees are added to it,
+    and a tree found there is not parsed again (the pre-parsed policy pack fills it).
+    """
 
     def __init__(
         self,
         functions: Mapping[str, Function],
         definitions: Mapping[str, Definition] | None = None,
         params: Mapping[str, Any] | None = None,
+        trees: dict[str, Tree] | None = None,
     ) -> None:
         self.functions = dict(functions)
+        self.trees: dict[str, Tree] = {} if trees is None else trees
         self.params = dict(params or {})
         self.definitions = dict(definitions or {})
         self._compiled_defs: dict[str, Fn] = {}
@@ -227,12 +234,9 @@ class Compiler:
         """Compile `text`; any problem is a ConfigError naming `where`."""
         if not isinstance(text, str) or not text.strip():
             raise ConfigError("an expression must be a non-empty string", where)
-        try:
-            tree: dict[str, Any] = jmespath.compile(text).parsed  # type: ignore[assignment]
-        except jexc.ParseError as exc:
-            raise ConfigError(f"invalid JMESPath {text!r}: {_parse_msg(exc)}", where) from None
-        except jexc.JMESPathError as exc:  # pragma: no cover - lexer errors
-            raise ConfigError(f"invalid JMESPath {text!r}: {exc}", where) from None
+        tree = self.trees.get(text)
+        if tree is None:
+            tree = self.trees[text] = parse(text, where)
         outer, self.params_read = self.params_read, set()
         try:
             builder = _Builder(self, where)
@@ -313,6 +317,22 @@ def _conjuncts(tree: dict[str, Any]) -> list[dict[str, Any]]:
         left, right = tree["children"]
         return _conjuncts(left) + _conjuncts(right)
     return [tree]
+
+
+def parse(text: str, where: str = "") -> Tree:
+    """jmespath's parse tree of `text`; a syntax error is a ConfigError naming `where`.
+
+    jmespath is imported here, on the first expression not found pre-parsed."""
+    import jmespath
+    from jmespath import exceptions as jexc
+
+    try:
+        tree: Tree = jmespath.compile(text).parsed  # type: ignore[assignment]
+    except jexc.ParseError as exc:
+        raise ConfigError(f"invalid JMESPath {text!r}: {_parse_msg(exc)}", where) from None
+    except jexc.JMESPathError as exc:  # pragma: no cover - lexer errors
+        raise ConfigError(f"invalid JMESPath {text!r}: {exc}", where) from None
+    return tree
 
 
 def _parse_msg(exc: jexc.ParseError) -> str:

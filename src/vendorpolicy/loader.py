@@ -965,7 +965,15 @@ _OPEN_FLAGS = (
 
 
 def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
-    """Read and parse a file; an unreadable path becomes a problem, never an exception.
+    """Read and parse a file; an unreadable path becomes a problem, never an exception."""
+    raw = read_bytes(fs_path, limits)
+    if isinstance(raw, Problem):
+        return LoadedFile(path, "", problems=[raw])
+    return load_bytes(path, raw, limits)
+
+
+def read_bytes(fs_path: str, limits: Limits = DEFAULT_LIMITS) -> bytes | Problem:
+    """The bytes of a regular file, or the VP-YAML problem that stops reading it.
 
     The file is opened first and then inspected (fstat), so what is read is what was
     checked: a FIFO or device is refused without blocking or reading from it.
@@ -973,32 +981,26 @@ def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> Loade
     try:
         fd = os.open(fs_path, _OPEN_FLAGS)
     except OSError as exc:
-        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc, fs_path))])
+        return Problem(VP_YAML, _os_message(exc, fs_path))
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            problem = (
+            return Problem(
+                VP_YAML,
                 "a directory without any YAML file (*.yaml, *.yml) below it: check the path "
-                "(hidden and excluded files are skipped)"
+                "(hidden and excluded files are skipped)",
             )
-            return LoadedFile(path, "", problems=[Problem(VP_YAML, problem)])
         if not stat.S_ISREG(st.st_mode):
-            problem = (
+            return Problem(
+                VP_YAML,
                 "not a regular file (a FIFO, socket or device); vendorpolicy does not read "
-                "from it: give a YAML file instead"
+                "from it: give a YAML file instead",
             )
-            return LoadedFile(path, "", problems=[Problem(VP_YAML, problem)])
         if st.st_size > limits.max_file_bytes:
-            return LoadedFile(
-                path,
-                "",
-                problems=[
-                    Problem(
-                        VP_YAML,
-                        f"the file has {st.st_size:,} bytes, more than the limit of "
-                        f"{limits.max_file_bytes:,}; split it into one file per document",
-                    )
-                ],
+            return Problem(
+                VP_YAML,
+                f"the file has {st.st_size:,} bytes, more than the limit of "
+                f"{limits.max_file_bytes:,}; split it into one file per document",
             )
         chunks: list[bytes] = []
         want = limits.max_file_bytes + 1  # one byte more reveals a file that grew
@@ -1008,12 +1010,11 @@ def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> Loade
                 break
             chunks.append(chunk)
             want -= len(chunk)
-        raw = b"".join(chunks)
+        return b"".join(chunks)
     except OSError as exc:
-        return LoadedFile(path, "", problems=[Problem(VP_YAML, _os_message(exc, fs_path))])
+        return Problem(VP_YAML, _os_message(exc, fs_path))
     finally:
         os.close(fd)
-    return load_bytes(path, raw, limits)
 
 
 def _os_message(exc: OSError, fs_path: str = "") -> str:

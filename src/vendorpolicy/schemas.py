@@ -7,7 +7,6 @@ a message a contract owner can act on.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -226,7 +225,7 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
         )
         extras = [e for e in extras if not e.startswith("x-")] or extras
         key = extras[0] if extras else "?"
-        close = difflib.get_close_matches(key, list(schema.get("properties", {})), n=1)
+        close = _closest(key, list(schema.get("properties", {})))
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return (
             f"{_where((*path, key))}: unknown field {key!r}{hint}; unknown fields are errors "
@@ -248,7 +247,7 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
         options = schema.get("enum", [])
         title = schema.get("title")
         if len(options) > 12:
-            close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+            close = _closest(str(value), [str(o) for o in options])
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             if value == "UK":
                 hint = " (the ISO code of the United Kingdom is 'GB')"
@@ -283,6 +282,13 @@ def _message(err: ValidationError, path: PathKey) -> tuple[str, PathKey]:
         desc = schema.get("description", "")
         return f"{where}: {_show(value)} is not valid here{': ' + desc if desc else ''}", path
     return f"{where}: {err.message}", path
+
+
+def _closest(word: str, options: list[str]) -> list[str]:
+    """The option closest to a misspelt word (difflib is imported only for messages)."""
+    import difflib
+
+    return difflib.get_close_matches(word, options, n=1)
 
 
 _article = describe_type
