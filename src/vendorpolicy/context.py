@@ -81,10 +81,8 @@ class RunContext(Context):
 
     def contracts(self) -> list[dict[str, Any]]:
         if self._contracts is None:
-            self._contracts = [
-                d if isinstance(d, dict) else portfolio_view(d())
-                for _, d in self._pending_contracts
-            ]
+            # (a loader's data is a context entry's, projected already when it was made)
+            self._contracts = [_data(d) for _, d in self._pending_contracts]
         return self._contracts
 
 

@@ -340,14 +340,11 @@ class _Locator:
         if self._ids is None:
             ids: dict[int, PathKey] = {}
             stack: list[tuple[PathKey, Any]] = [((), self.doc.data)]
-            while stack:
+            while stack:  # containers only: scalars are found by value
                 path, node = stack.pop()
-                if isinstance(node, dict):
-                    ids.setdefault(id(node), path)
-                    stack.extend(((*path, k), v) for k, v in node.items())
-                elif isinstance(node, list):
-                    ids.setdefault(id(node), path)
-                    stack.extend(((*path, i), v) for i, v in enumerate(node))
+                ids.setdefault(id(node), path)
+                pairs = node.items() if isinstance(node, dict) else enumerate(node)
+                stack.extend(((*path, k), v) for k, v in pairs if isinstance(v, (dict, list)))
             self._ids = ids
         return self._ids
 

@@ -85,7 +85,7 @@ class Ctx:
     base: PathKey = ()
     item: Any = None
     deadline: float = float("inf")
-    memo: dict[str, Any] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)
     nullable: frozenset[str] = frozenset()
 
     def check_time(self) -> None:
@@ -793,18 +793,30 @@ class _Builder:
             return defined
         arg = self.build(args_nodes[0], scope)
         self.reads_doc = self.reads_doc or body_doc
+        # Memoised per document by the argument's identity (kept alive with the value, so
+        # an id is never reused): portfolio indexes call `active(@)`, `cif(@)` or a value
+        # conversion on the same 10,000 contracts several times. Not when the body reads
+        # item(), which changes within a document.
+        memoised = not body_item
 
         def defined_on(value: Any, ctx: Ctx) -> Any:
             target = arg(value, ctx)
             if isinstance(target, Unknown):
                 return target
+            if memoised:
+                key = (name, id(target))
+                hit = ctx.memo.get(key)
+                if hit is not None and hit[0] is target:
+                    return hit[1]
             saved, ctx.base = ctx.base, ()
             try:
                 result = body(target, ctx)
             finally:
                 ctx.base = saved
-            if isinstance(result, Unknown):
-                return UNKNOWN if target is not ctx.root else result
+            if isinstance(result, Unknown) and target is not ctx.root:
+                result = UNKNOWN
+            if memoised:
+                ctx.memo[key] = (target, result)
             return result
 
         return defined_on

@@ -12,12 +12,12 @@ the parent.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import traceback
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # multiprocessing is imported only when workers start (start-up time)
+    from multiprocessing.connection import Connection
 
 T = TypeVar("T")
 
@@ -26,7 +26,7 @@ _OK, _FAILED = b"+", b"!"
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and os.name == "posix"
+    return os.name == "posix" and hasattr(os, "fork")
 
 
 def default_jobs() -> int:
@@ -60,6 +60,8 @@ class WorkerError(RuntimeError):
 
 
 def _serve(index: int, conn: Connection, first: First, second: Second) -> None:
+    import traceback
+
     try:
         conn.send_bytes(_OK + first(index))
         conn.send_bytes(_OK + second(index, conn.recv_bytes()))
@@ -84,6 +86,8 @@ def two_phase(
 ) -> list[bytes]:
     """Run `first(i)` in `n` forked workers, hand all answers to `between` (in this
     process), send its i-th message to worker i, return the answers of `second`."""
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
     conns: list[Connection] = []
     procs = []

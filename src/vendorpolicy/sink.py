@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,19 +36,24 @@ _READ_BATCH = 4 << 20
 
 
 class Spool:
-    """An anonymous temporary file of fragments: appended once, read back by offset."""
+    """An anonymous temporary file of fragments: appended once, read back by offset.
+
+    A bare descriptor, closed when the spool is collected (the report that reads it may
+    outlive the run); positioned reads and writes, so a forked worker writing its own
+    spool never moves a file offset another process relies on.
+    """
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the report
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         self.fd = self._file.fileno()
         self.size = 0
+        weakref.finalize(self, self._file.close)
 
     def add(self, data: bytes) -> tuple[int, int]:
-        """Append `data`; returns its (offset, length). pwrite: no shared file offset, so
-        a forked worker writing its own spool never disturbs another's."""
+        """Append `data`; returns its (offset, length)."""
         offset, view = self.size, memoryview(data)
         while view:
-            written = os.pwrite(self.fd, view, self.size)
+            written = _pwrite(self.fd, view, self.size)
             self.size += written
             view = view[written:]
         return offset, len(data)
@@ -55,13 +61,27 @@ class Spool:
     def read(self, offset: int, length: int) -> bytes:
         parts = []
         while length > 0:
-            part = os.pread(self.fd, length, offset)
+            part = _pread(self.fd, length, offset)
             if not part:
                 raise OSError(f"report spool ended early at offset {offset}")
             parts.append(part)
             offset += len(part)
             length -= len(part)
         return b"".join(parts)
+
+
+def _pwrite(fd: int, data: memoryview, offset: int) -> int:
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # Windows: no workers there, one writer
+    return os.write(fd, data)
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
 
 
 Span = tuple[Spool, int, int]
