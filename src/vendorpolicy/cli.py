@@ -64,7 +64,11 @@ def _emit(
         output.write_atomic(path, reporters.get(f).chunks(report, file_opts))
     if not quiet:
         for chunk in reporters.get(fmt).chunks(report, opts):
-            click.echo(chunk, nl=False)
+            if isinstance(chunk, str):
+                click.echo(chunk, nl=False)
+            else:
+                for piece in output.chunk_bytes(chunk):
+                    click.echo(piece, nl=False)
 
 
 def _bodies(formats: list[str], junit_family: str) -> tuple[str, ...]:

@@ -59,7 +59,7 @@ def evaluate(
 
 def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result]:
     if rule.when is not None:
-        applies = rule.when(doc.data, ctx)
+        applies = rule.when.fn(doc.data, ctx)
         if not is_truthy(applies):
             return [_not_applicable(rule, doc, applies)]
     severity = _severity(rule, doc, ctx)
@@ -69,7 +69,7 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
         if each is None:
             results.append(_check(rule, entry, doc, ctx, locator, doc.data, (), None, severity))
             continue
-        items = each(doc.data, ctx)
+        items = each.fn(doc.data, ctx)
         if isinstance(items, Unknown) or type(items) is not list:
             results.append(_bad_items(rule, entry, doc, each, items, severity, locator))
             continue
@@ -103,7 +103,7 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
 def _severity(rule: Rule, doc: Document, ctx: Ctx) -> Severity:
     level = rule.severity.default
     for raised, cond in rule.severity.raises:
-        if raised.rank > level.rank and is_truthy(cond(doc.data, ctx)):
+        if raised.rank > level.rank and is_truthy(cond.fn(doc.data, ctx)):
             level = raised
     return level
 
@@ -120,7 +120,7 @@ def _check(
     severity: Severity,
 ) -> Result:
     compiled = entry.compiled
-    value = compiled(node, ctx)
+    value = compiled.fn(node, ctx)  # .fn: one call frame less, on every check
     verdict = truthy_result(value)
     at = entry.at or rule.at
     if verdict:

@@ -395,6 +395,8 @@ class _Builder:
             self.reads_current = True
         nullable = self.c_nullable_key(names)
         track = scope == "top" or rooted
+        if len(names) == 1:
+            return _access_one(names, nullable, track, rooted)
 
         def access(value: Any, ctx: Ctx) -> Any:
             if isinstance(value, Unknown):
@@ -820,6 +822,31 @@ class _Builder:
             return result
 
         return defined_on
+
+
+_ABSENT = object()
+
+
+def _access_one(names: tuple[str, ...], nullable: Any, track: bool, rooted: bool) -> Fn:
+    """`_access` for one name (most fields of most expressions): the same answers, with
+    the common case (a mapping that has the field) first."""
+    name = names[0]
+
+    def access_one(value: Any, ctx: Ctx) -> Any:
+        if type(value) is dict:
+            got = value.get(name, _ABSENT)
+            if got is not None and got is not _ABSENT:
+                return got
+            if got is None and nullable in ctx.nullable:
+                return None
+            if not track:
+                return UNKNOWN
+            return Unknown(frozenset({(ctx.base if not rooted else ()) + names}))
+        if isinstance(value, Unknown):
+            return value
+        return None
+
+    return access_one
 
 
 def _sub(left: Fn, right: Fn) -> Fn:

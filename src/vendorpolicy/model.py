@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 PathKey = tuple[str | int, ...]
 """A path into a document: mapping keys and list indices, e.g. ("services", 2, "id")."""
@@ -219,6 +219,18 @@ class Evidence:
     policy_files: tuple[tuple[str, str], ...] = ()  # (name, sha256)
 
 
+class Copyable(Protocol):
+    """Report text kept outside Python (a stretch of a spool file: see sink.py), copied
+    into place by the kernel."""
+
+    def copy_to(self, fd: int) -> None: ...
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+
+Chunk = str | bytes | Copyable  # what reporters stream
+
+
 @dataclass(frozen=True)
 class Report:
     """The finished run: input to every reporter."""
@@ -232,10 +244,10 @@ class Report:
     # A large run keeps only the results worth reading one by one (fail, error, waived and
     # the waiver notes): `complete` is then False, the counts per vendor are in
     # `by_vendor`, and the JSON and JUnit bodies were rendered while the results were
-    # produced (`prerendered`, keyed by REPORT_BODIES keys: chunks of UTF-8 bytes).
+    # produced (`prerendered`, keyed by json_report.BODY and junit.body_key(family)).
     complete: bool = True
     by_vendor: Mapping[str | None, Mapping[Status, int]] | None = None
-    prerendered: Mapping[str, Callable[[], Iterator[bytes]]] = field(default_factory=dict)
+    prerendered: Mapping[str, Callable[[], Iterator[Copyable]]] = field(default_factory=dict)
 
     def vendor_counts(self) -> Mapping[str | None, Mapping[Status, int]]:
         """Status counts per vendor (None: results on documents without a vendor)."""

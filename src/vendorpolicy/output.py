@@ -8,24 +8,58 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from vendorpolicy.model import Chunk
 
-def write_atomic(path: Path | str, text: str | Iterable[str | bytes]) -> None:
-    """Replace `path` with `text` (a string, or its pieces as text or UTF-8 bytes) in one
-    rename; creates parent directories."""
+
+def write_atomic(path: Path | str, text: str | Iterable[Chunk]) -> None:
+    """Replace `path` with `text` (a string, or its pieces: text, UTF-8 bytes, or spool
+    stretches the kernel copies) in one rename; creates parent directories."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        try:
+            pending: list[bytes] = []
+            size = 0
             for chunk in (text,) if isinstance(text, str) else text:
-                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-            fh.flush()
-            os.fsync(fh.fileno())
+                if isinstance(chunk, (str, bytes)):
+                    data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+                    pending.append(data)
+                    size += len(data)
+                    if size < _BUFFER:
+                        continue
+                _write_all(fd, b"".join(pending))
+                pending, size = [], 0
+                if not isinstance(chunk, (str, bytes)):
+                    chunk.copy_to(fd)
+            _write_all(fd, b"".join(pending))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_BUFFER = 1 << 20
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def chunk_bytes(chunk: Chunk) -> Iterator[bytes]:
+    """A chunk as bytes (for stdout)."""
+    if isinstance(chunk, str):
+        yield chunk.encode("utf-8")
+    elif isinstance(chunk, bytes):
+        yield chunk
+    else:
+        yield from chunk.chunks()

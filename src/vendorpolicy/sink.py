@@ -31,8 +31,9 @@ from vendorpolicy.model import (
 from vendorpolicy.reporters import json_report, junit
 
 JSON_BODY = json_report.BODY
+_SEPARATOR = json_report.SEPARATOR.encode()
 _QUIET = (Status.PASS, Status.NOT_APPLICABLE)
-_READ_BATCH = 4 << 20
+_COPY_STEP = 64 << 20
 
 
 class Spool:
@@ -87,28 +88,55 @@ def _pread(fd: int, length: int, offset: int) -> bytes:
 Span = tuple[Spool, int, int]
 
 
-def read_spans(spans: Sequence[Span], separator: bytes) -> Iterator[bytes]:
-    """The fragments in order, `separator` between them, in batches of a few MB."""
-    batch: list[bytes] = []
-    size = 0
+@dataclass(frozen=True)
+class SpoolRange:
+    """A stretch of a spool, copied into a report file by the kernel (output.write_atomic)
+    rather than through Python: a large run's bodies weigh a gigabyte or more."""
+
+    spool: Spool
+    offset: int
+    length: int
+
+    def copy_to(self, fd: int) -> None:
+        offset, left = self.offset, self.length
+        while left > 0:
+            try:
+                done = os.copy_file_range(self.spool.fd, fd, min(left, _COPY_STEP), offset)
+            except (AttributeError, OSError):  # no such call, or not between these files
+                done = 0
+            if done <= 0:  # fall back to reading and writing
+                os.write(fd, self.spool.read(offset, min(left, _COPY_STEP)))
+                done = min(left, _COPY_STEP)
+            offset += done
+            left -= done
+
+    def chunks(self) -> Iterator[bytes]:
+        """The bytes, a few MB at a time (for stdout and for tests)."""
+        for start in range(self.offset, self.offset + self.length, _COPY_STEP):
+            yield self.spool.read(start, min(_COPY_STEP, self.offset + self.length - start))
+
+
+def coalesce(spans: Sequence[Span], skip_first: int = 0) -> list[SpoolRange]:
+    """The spans as ranges in that order, neighbours in one spool merged (fragments are
+    mostly sealed in report order), the first `skip_first` bytes dropped."""
+    out: list[SpoolRange] = []
     for i, (spool, offset, length) in enumerate(spans):
-        if i and separator:
-            batch.append(separator)
-        batch.append(spool.read(offset, length))
-        size += length
-        if size >= _READ_BATCH:
-            yield b"".join(batch)
-            batch, size = [], 0
-    if batch:
-        yield b"".join(batch)
+        if i == 0 and skip_first:
+            offset, length = offset + skip_first, length - skip_first
+        last = out[-1] if out else None
+        if last is not None and last.spool is spool and last.offset + last.length == offset:
+            out[-1] = SpoolRange(spool, last.offset, last.length + length)
+        elif length > 0:
+            out.append(SpoolRange(spool, offset, length))
+    return out
 
 
 @dataclass
 class Sealed:
     """What a sink (or one worker's sink) learnt: plain values, so workers can send it."""
 
-    counts: Counter[str] = field(default_factory=Counter)
-    by_vendor: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    counts: Counter[Status] = field(default_factory=Counter)
+    by_vendor: Counter[tuple[str | None, Status]] = field(default_factory=Counter)
     kept: list[Result] = field(default_factory=list)
     spans: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     failing: bool = False
@@ -155,8 +183,8 @@ class Sink:
         """`results` are every result on `path`, final (waivers applied)."""
         results.sort(key=Result.sort_key)
         state = self.state
-        state.counts.update(r.status.value for r in results)
-        state.by_vendor.update((r.vendor, r.status.value) for r in results)
+        state.counts.update(r.status for r in results)  # (not .value: a slow property)
+        state.by_vendor.update((r.vendor, r.status) for r in results)
         if self.keep_all:
             kept = results
         else:
@@ -181,6 +209,7 @@ class Sink:
                 data = self._json.fragment_bytes(results)
                 if not data:
                     continue
+                data = _SEPARATOR + data  # (dropped again before the report's first line)
             else:
                 text = junit.file_suites(self._junit[body], path, infos, first, results)
                 data = text.encode("utf-8")  # xml_text replaced what UTF-8 cannot carry
@@ -206,33 +235,31 @@ class Sink:
             self._render(path, (), self.document_count + i, results)
         kept = self.state.kept
         kept.sort(key=lambda r: r.path)  # stable: each file's results are sorted already
-        prerendered: dict[str, Callable[[], Iterator[bytes]]] = {}
+        prerendered: dict[str, Callable[[], Iterator[SpoolRange]]] = {}
         for body in self.bodies:
             prerendered[body] = self._reader(body)
         by_vendor: dict[str | None, dict[Status, int]] = {}
         for (vendor, status), n in sorted(
             self.state.by_vendor.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])
         ):
-            by_vendor.setdefault(vendor, {})[Status(status)] = n
+            by_vendor.setdefault(vendor, {})[status] = n
         return Finished(
             kept=kept,
-            counts={s.value: self.state.counts[s.value] for s in Status},
+            counts={s.value: self.state.counts[s] for s in Status},
             by_vendor=by_vendor,
             prerendered=prerendered,
             failing=self.state.failing,
         )
 
-    def _reader(self, body: str) -> Callable[[], Iterator[bytes]]:
+    def _reader(self, body: str) -> Callable[[], Iterator[SpoolRange]]:
         spans = self.located[body]
         if body == JSON_BODY:
-            order = sorted(spans)
-            separator = json_report.SEPARATOR.encode()
+            ranges = coalesce([spans[p] for p in sorted(spans)], len(_SEPARATOR))
         else:
             documents = [p for p in self.files if p in spans]
             order = documents + sorted(set(spans) - set(self.files))
-            separator = b""
-        located = [spans[p] for p in order]
-        return lambda: read_spans(located, separator)
+            ranges = coalesce([spans[p] for p in order])
+        return lambda: iter(ranges)
 
 
 @dataclass(frozen=True)
@@ -240,15 +267,15 @@ class Finished:
     kept: list[Result]
     counts: dict[str, int]
     by_vendor: dict[str | None, dict[Status, int]]
-    prerendered: dict[str, Callable[[], Iterator[bytes]]]
+    prerendered: dict[str, Callable[[], Iterator[SpoolRange]]]
     failing: bool
 
 
 def sealed_to_wire(state: Sealed) -> dict[str, Any]:
     """Plain values for marshal (worker -> parent)."""
     return {
-        "counts": dict(state.counts),
-        "by_vendor": list(state.by_vendor.items()),
+        "counts": {s.value: n for s, n in state.counts.items()},
+        "by_vendor": [((v, s.value), n) for (v, s), n in state.by_vendor.items()],
         "kept": [r.as_tuple() for r in state.kept],
         "spans": state.spans,
         "failing": state.failing,
@@ -257,8 +284,8 @@ def sealed_to_wire(state: Sealed) -> dict[str, Any]:
 
 def sealed_from_wire(data: dict[str, Any]) -> Sealed:
     return Sealed(
-        counts=Counter(data["counts"]),
-        by_vendor=Counter({tuple(k): v for k, v in data["by_vendor"]}),
+        counts=Counter({Status(s): n for s, n in data["counts"].items()}),
+        by_vendor=Counter({(v, Status(s)): n for (v, s), n in data["by_vendor"]}),
         kept=[Result.from_tuple(t) for t in data["kept"]],
         spans=data["spans"],
         failing=data["failing"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from vendorpolicy.model import Report
+from vendorpolicy.model import Chunk, Report
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class RenderOptions:
 
 
 Renderer = Callable[[Report, RenderOptions], str]
-Streamer = Callable[[Report, RenderOptions], Iterable[str | bytes]]
+Streamer = Callable[[Report, RenderOptions], Iterable[Chunk]]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Reporter:
     extension: str
     stream: Streamer | None = None  # large reports: chunks, never one giant string
 
-    def chunks(self, report: Report, options: RenderOptions) -> Iterable[str | bytes]:
+    def chunks(self, report: Report, options: RenderOptions) -> Iterable[Chunk]:
         """The report in pieces (for files and stdout), however large the run."""
         if self.stream is not None:
             return self.stream(report, options)
@@ -55,6 +55,19 @@ def _registry() -> dict[str, Reporter]:
             Reporter("markdown", markdown.render, "job summary / PR comment", "md"),
         )
     }
+
+
+def as_text(chunks: Iterable[Chunk]) -> str:
+    """Streamed chunks as one string (small reports, tests)."""
+    parts: list[str] = []
+    for c in chunks:
+        if isinstance(c, str):
+            parts.append(c)
+        elif isinstance(c, bytes):
+            parts.append(c.decode("utf-8"))
+        else:
+            parts.append(b"".join(c.chunks()).decode("utf-8"))
+    return "".join(parts)
 
 
 FORMATS = ("text", "json", "junit", "sarif", "github", "markdown")

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from vendorpolicy.model import Report, Result
-from vendorpolicy.reporters import RenderOptions
+from vendorpolicy.model import Chunk, Report, Result, Status
+from vendorpolicy.reporters import RenderOptions, as_text
 
 SCHEMA_VERSION = 1
 # A lone surrogate (a file name that is not UTF-8, decoded by the OS layer with
@@ -80,16 +80,17 @@ def utf8(text: str) -> bytes:
         return _SURROGATE.sub("\ufffd", text).encode("utf-8")
 
 
+_NOT_APPLICABLE = Status.NOT_APPLICABLE
 BODY = "json"  # key of the prerendered results body (Report.prerendered)
 
 
-def stream(report: Report, options: RenderOptions) -> Iterator[str | bytes]:
+def stream(report: Report, options: RenderOptions) -> Iterator[Chunk]:
     """Pretty envelope, one compact line per result (fast to write, easy to diff and grep),
     produced file by file so a large run never holds the whole text."""
     head = json.dumps(_envelope(report), indent=2, ensure_ascii=False)[:-2]
     body = report.prerendered.get(BODY)
     if body is not None:
-        chunks: Iterable[str | bytes] = body()
+        chunks: Iterable[Chunk] = body()
     else:
         writer = LineWriter()
         chunks = (writer.fragment_bytes(group) for group in _batches(report.results))
@@ -130,6 +131,8 @@ class LineWriter:
         self._heads: dict[tuple[Any, ...], str] = {}
         self._docs: dict[tuple[Any, ...], str] = {}
         self._tails: dict[tuple[Any, ...], str] = {}
+        self._messages: dict[str, str] = {"": '"", '}
+        self._references: dict[tuple[str, ...], str] = {}
 
     def fragment(self, results: Iterable[Result]) -> str:
         """Lines of `results`, separated as inside the report's `results` list, the
@@ -141,7 +144,7 @@ class LineWriter:
         return utf8(self.fragment(results))
 
     def line(self, r: Result) -> str:
-        if r.waiver is not None or r.message or r.evidence is not None:
+        if r.waiver is not None or r.evidence is not None:
             return self._dumps(result_dict(r))
         dumps = self._dumps
         key: tuple[Any, ...] = (r.rule, r.title, r.status, r.severity)
@@ -165,11 +168,20 @@ class LineWriter:
         if tail is None:
             tail = self._tails[key] = (
                 f'"pointer": {dumps(r.pointer)}, "item": {dumps(r.item)}, '
-                f'"check": {dumps(r.check)}, "message": "", "evidence": null, '
-                f'"references": {dumps(list(r.references))}, "waiver": null}}'
+                f'"check": {dumps(r.check)}, "message": '
             )
-        return f'{head}{doc}"line": {r.line}, "column": {r.column}, {tail}'
+        message = self._messages.get(r.message)
+        if message is None:  # the same few not-applicable reasons recur; findings do not
+            message = f"{dumps(r.message)}, "
+            if r.status is _NOT_APPLICABLE:
+                self._messages[r.message] = message
+        refs = self._references.get(r.references)
+        if refs is None:
+            refs = self._references[r.references] = (
+                f'"evidence": null, "references": {dumps(list(r.references))}, "waiver": null}}'
+            )
+        return f'{head}{doc}"line": {r.line}, "column": {r.column}, {tail}{message}{refs}'
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "".join(c if isinstance(c, str) else c.decode("utf-8") for c in stream(report, options))
+    return as_text(stream(report, options))

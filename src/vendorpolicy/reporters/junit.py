@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from vendorpolicy.model import DocumentInfo, Evidence, Report, Result, RuleInfo, Status
-from vendorpolicy.reporters import RenderOptions
+from vendorpolicy.model import Chunk, DocumentInfo, Evidence, Report, Result, RuleInfo, Status
+from vendorpolicy.reporters import RenderOptions, as_text
 from vendorpolicy.reporters.sarif import rule_catalogue
 
 HOSTNAME = "vendorpolicy"
@@ -223,6 +223,7 @@ class SuiteWriter:
             )
         )
         self._names: dict[str, str] = {}
+        self._bases: dict[str, str] = {}
         self._na: dict[str, str] = {}
 
     def suite(self, number: int, suite: Suite) -> str:
@@ -246,8 +247,12 @@ class SuiteWriter:
         cls = _attr(suite.classname)
         names = self._names
         seen: set[str] = set()
+        bases = self._bases
         for r in results:
-            base = xml_text(r.case_name) or r.rule
+            case = r.case_name
+            base = bases.get(case)
+            if base is None:
+                base = bases[case] = xml_text(case) or r.rule
             name, n = base, 1
             while name in seen:
                 n += 1
@@ -347,10 +352,10 @@ def file_suites(
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return "".join(c if isinstance(c, str) else c.decode("utf-8") for c in stream(report, options))
+    return as_text(stream(report, options))
 
 
-def stream(report: Report, options: RenderOptions) -> Iterator[str | bytes]:
+def stream(report: Report, options: RenderOptions) -> Iterator[Chunk]:
     """Suite by suite (same bytes ElementTree.indent + tostring would give, much faster)."""
     rich = options.junit_family == "rich"
     s = report.summary
@@ -367,7 +372,7 @@ def stream(report: Report, options: RenderOptions) -> Iterator[str | bytes]:
         top.append(("skipped", str(s.get("waived", 0) + s.get("not_applicable", 0))))
     top.append(("time", "0"))
     body = report.prerendered.get(body_key(options.junit_family))
-    chunks: Iterable[str | bytes]
+    chunks: Iterable[Chunk]
     if body is not None:
         chunks = body()
     else:
