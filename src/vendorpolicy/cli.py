@@ -257,6 +257,7 @@ def _run(kw: dict[str, Any], validate_only: bool) -> None:
         policy_digest=_digest(kw["policy_digest"]) or config.policy_digest,
         command=("vendorpolicy", *sys.argv[1:]),
         keep_all=False,
+        progress=not kw["hook"] and sys.stderr.isatty(),
         bodies=_bodies([f for f, _ in outputs] + ([] if kw["quiet"] else [fmt]), family),
     )
     report = runner.run(options, config)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start (start-up time)
     from multiprocessing.connection import Connection
@@ -49,6 +49,13 @@ def shards(items: Sequence[T], n: int) -> list[list[T]]:
     sorted apart and cost differently, so contiguous slices would leave one worker idle.
     Results are placed by path later, never by shard."""
     return [list(items[i::n]) for i in range(n)]
+
+
+def counters(n: int) -> Any:
+    """`n` integers in memory shared with forked workers (each worker writes its own)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork").RawArray("q", n)
 
 
 First = Callable[[int], bytes]

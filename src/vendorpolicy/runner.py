@@ -9,6 +9,7 @@ import datetime as dt
 import fnmatch
 import gc
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from vendorpolicy.model import (
     Status,
 )
 from vendorpolicy.policy import PolicySet, load_policies
+from vendorpolicy.progress import Progress
 from vendorpolicy.sink import Finished, Sink, Spool
 from vendorpolicy.sourcemap import LazySourceMap, Node, SourceMap
 from vendorpolicy.waivers import WaiverSet
@@ -56,6 +58,7 @@ class Options:
     # prerenders the named bodies (json_report.BODY, junit.body_key(family)); see sink.py.
     keep_all: bool = True
     bodies: tuple[str, ...] = ()
+    progress: bool = False  # a progress line on stderr (the CLI: when it is a terminal)
 
 
 ID_PATH = ("metadata", "id")
@@ -135,10 +138,17 @@ def _positions_of(src: discovery.Source, sha256: str, index: int) -> Callable[[]
     return rebuild
 
 
-def load_sources(sources: Sequence[discovery.Source]) -> list[LoadedFile]:
-    """Read and schema-check every source, in order."""
+def load_sources(
+    sources: Sequence[discovery.Source], tick: Callable[[], None] | None = None
+) -> list[LoadedFile]:
+    """Read and schema-check every source, in order (`tick` after each)."""
     lazy = len(sources) > LAZY_POSITIONS_FROM
-    return [load_source(src, lazy) for src in sources]
+    out = []
+    for src in sources:
+        out.append(load_source(src, lazy))
+        if tick is not None:
+            tick()
+    return out
 
 
 def entries_of(loaded: LoadedFile) -> list[Entry]:
@@ -360,7 +370,26 @@ def _run_here(
     config: Config,
 ) -> tuple[list[DocumentInfo], Finished]:
     """The run in this process."""
-    target_files = load_sources(targets)
+    progress = Progress(sys.stderr if options.progress else None, len(targets))
+    try:
+        return _run_here_with(
+            targets, context_sources, policies, evidence, options, config, progress
+        )
+    finally:
+        progress.close()
+
+
+def _run_here_with(
+    targets: Sequence[discovery.Source],
+    context_sources: Sequence[discovery.Source],
+    policies: PolicySet | None,
+    evidence: Evidence,
+    options: Options,
+    config: Config,
+    progress: Progress,
+) -> tuple[list[DocumentInfo], Finished]:
+    progress.phase("reading")
+    target_files = load_sources(targets, progress.tick)
     # The parsed documents live until they are judged: keep the cycle collector from
     # walking them again at every full collection (they hold no cycles).
     gc.freeze()
@@ -372,11 +401,14 @@ def _run_here(
     duplicate_ids(target_files, [*target_entries, *context_entries])
     infos = document_infos(target_files)  # before evaluation, which releases document data
     sink = new_sink(infos, evidence, policies, options)
+    progress.phase("judging")
     if policies is None:
         for f in target_files:
             sink.seal(f.path, file_results(f))
     else:
-        _evaluate(policies, target_files, context_entries, options, context_sources, sink)
+        _evaluate(
+            policies, target_files, context_entries, options, context_sources, sink, progress.tick
+        )
     return infos, sink.finish()
 
 
@@ -402,6 +434,7 @@ def judge_files(
     judge: Callable[[Document], list[Result]],
     waiver_set: WaiverSet,
     sink: Sink,
+    tick: Callable[[], None] | None = None,
 ) -> dict[str, list[Result]]:
     """Judge every valid document file by file, waive, and seal each file's results; a
     waiver file's results are returned instead: they wait for the notes on what its
@@ -420,6 +453,8 @@ def judge_files(
             deferred[f.path] = results
         else:
             sink.seal(f.path, results)
+        if tick is not None:
+            tick()
     return deferred
 
 
@@ -451,6 +486,7 @@ def _evaluate(
     options: Options,
     context_sources: Sequence[discovery.Source],
     sink: Sink,
+    tick: Callable[[], None] | None = None,
 ) -> None:
     """Judge every valid document, file by file, and seal each file's results."""
     as_of = sink.as_of
@@ -481,7 +517,7 @@ def _evaluate(
     def judge(doc: Document) -> list[Result]:
         return engine.evaluate(doc, policies.rules, context, settings)
 
-    deferred = judge_files(target_files, valid_keys, judge, waiver_set, sink)
+    deferred = judge_files(target_files, valid_keys, judge, waiver_set, sink, tick)
     # A staged waiver whose targets are only context (pre-commit batches): judge those
     # targets too, so "matches no failure" does not depend on how files were batched.
     shadow = _waiver_target_results(staged_waivers, context_valid, context_sources, judge)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from vendorpolicy.context import RunContext
 from vendorpolicy.loader import Document, LoadedFile
 from vendorpolicy.model import DocumentInfo, Evidence, Result
 from vendorpolicy.policy import PolicySet
+from vendorpolicy.progress import Progress
 from vendorpolicy.sink import Finished, Spool, sealed_from_wire, sealed_to_wire
 from vendorpolicy.sourcemap import SourceMap
 from vendorpolicy.waivers import WaiverSet
@@ -59,11 +61,15 @@ def run(
 ) -> tuple[list[DocumentInfo], Finished]:
     shards = parallel.shards(targets, jobs)
     spools = [{b: Spool() for b in options.bodies} for _ in shards]
+    counts = parallel.counters(len(shards))  # files done per worker, for the progress line
+    progress = Progress(sys.stderr if options.progress else None, len(targets))
     lazy = len(targets) > runner.LAZY_POSITIONS_FROM
     mine: list[LoadedFile] = []  # a worker's own files (each worker has its own copy)
 
     def read(index: int) -> bytes:
-        mine.extend(runner.load_source(src, lazy) for src in shards[index])
+        for src in shards[index]:
+            mine.append(runner.load_source(src, lazy))
+            counts[index] += 1
         gc.freeze()  # see runner._run_here
         return marshal.dumps(
             (
@@ -84,6 +90,8 @@ def run(
         pooled["entries"] = [Entry(*e) for e in entries]
         pooled["infos"] = [DocumentInfo(*d) for d in infos]
         message = marshal.dumps((entries, infos))
+        counts[:] = [0] * len(counts)
+        progress.phase("judging")
         return [message] * len(answers)
 
     def judge_shard(index: int, message: bytes) -> bytes:
@@ -120,7 +128,10 @@ def run(
         def judge(doc: Document) -> list[Result]:
             return engine.evaluate(doc, policies.rules, context, settings)
 
-        deferred = runner.judge_files(mine, valid_keys, judge, waiver_set, sink)
+        def tick() -> None:
+            counts[index] += 1
+
+        deferred = runner.judge_files(mine, valid_keys, judge, waiver_set, sink, tick)
         evaluated = sorted({d.id for d in valid_docs if d.id and d.kind != "Policy"})
         return marshal.dumps(
             (
@@ -131,7 +142,12 @@ def run(
             )
         )
 
-    answers = parallel.two_phase(len(shards), read, judge_shard, pool)
+    progress.phase("reading")
+    try:
+        with progress.watching(lambda: sum(counts)):
+            answers = parallel.two_phase(len(shards), read, judge_shard, pool)
+    finally:
+        progress.close()
     infos: list[DocumentInfo] = pooled["infos"]
     sink = runner.new_sink(infos, evidence, policies, options)
     deferred: dict[str, list[Result]] = {}
