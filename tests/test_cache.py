@@ -141,3 +141,51 @@ def test_cache_lives_outside_the_repository(repo: Path, tmp_path: Path) -> None:
     hook(repo, tmp_path / "cache", "contracts/contract-full.yaml")
     assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before
     subprocess.run(["true"], check=True)
+
+
+def test_an_index_of_another_format_or_program_is_replaced(repo: Path, tmp_path: Path) -> None:
+    """A valid SQLite file at the index's place: the previous format (its tables and meta),
+    then one of another program (a view where a table should be)."""
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    good = both(repo, cache_dir, "contracts/contract-full.yaml")
+    (index,) = cache_dir.glob("index-*.sqlite")
+    for setup in (
+        [
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT INTO meta VALUES ('format', '3')",
+            "CREATE TABLE files (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
+            "inode INTEGER, sha256 TEXT)",
+        ],
+        ["CREATE TABLE notes (x)", "CREATE VIEW manifest AS SELECT 1 AS one"],
+    ):
+        for leftover in cache_dir.glob("index-*"):
+            leftover.unlink()
+        db = sqlite3.connect(index)
+        for statement in setup:
+            db.execute(statement)
+        db.commit()
+        db.close()
+        assert hook(repo, cache_dir, "contracts/contract-full.yaml")[1] == good
+        assert both(repo, cache_dir, "contracts/contract-full.yaml") == good
+
+
+def test_parallel_hooks_share_an_index_that_records(repo: Path, tmp_path: Path) -> None:
+    """As above, once the files are old enough to be recorded (two seconds: see the racy
+    window in cache.py): parallel writers merge, and every run agrees with --no-cache."""
+    import time
+
+    from vendorpolicy import cache
+
+    cache_dir = tmp_path / "cache"
+    staged = ["contracts/contract-full.yaml", "contracts/portfolio-context.yaml"]
+    staged += [f"attestations/{p.name}" for p in sorted((repo / "attestations").iterdir())]
+    expected = {f: hook(repo, cache_dir, f, cache=False) for f in staged}
+    time.sleep(cache.RACY_NS / 1e9 + 0.2)
+    for _ in range(2):  # a cold index, then a warm one
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            runs = dict(
+                zip(staged, pool.map(lambda f: hook(repo, cache_dir, f), staged), strict=True)
+            )
+        assert runs == expected

@@ -202,50 +202,48 @@ def duplicate_ids(files: Sequence[LoadedFile], entries: Sequence[Entry]) -> None
 def load_context(
     sources: Sequence[discovery.Source], cache_file: Path | None, root: Path
 ) -> list[Entry]:
-    """Context entries of files not reported on: from the index where it is fresh."""
+    """Context entries of files not reported on, in the order a cold run gives them: from
+    the index for files whose stat signature is the recorded one, read afresh otherwise."""
     if cache_file is None:
         return [e for f in load_sources(sources) for e in entries_of(f)]
+
+    def reread(entry: Entry) -> cache.Data:
+        """A document's data that the index lacks after all: from its file."""
+        src = next(s for s in sources if s.display == entry.path)
+        for e in entries_of(load_source(src)):
+            if e.index == entry.index and e.data is not None:
+                return e.data
+        raise ValueError(f"{entry.path}: document {entry.index} changed during the run")
+
+    def exists(key: str) -> bool:
+        return os.path.exists(os.path.join(root, key))
+
     store = cache.ContextCache(cache_file)
     try:
-        if not store.enabled:
-            return [e for f in load_sources(sources) for e in entries_of(f)]
-        snap = store.snapshot()
-        if snap is None:
-            return [e for f in load_sources(sources) for e in entries_of(f)]
-        known, cached_all = snap
-        to_key = _cache_keyer(root)
-        keys = {s.display: to_key(s.display, s.fs_path) for s in sources}
-        misses: list[discovery.Source] = []
-        sigs: dict[str, tuple[int, int, int] | None] = {}
-        cached: dict[str, list[Entry]] = {}
-        for src in sources:
-            sig = cache.stat_signature(src.fs_path)
-            sigs[src.display] = sig
-            key = keys[src.display]
-            row = known.get(key)
-            if sig is not None and row is not None and row[:3] == sig and key in cached_all:
-                cached[key] = cached_all[key]
-            else:
-                misses.append(src)
-        out: list[Entry] = []
-        for src in sources:
-            key = keys[src.display]
-            if key in cached:
-                out.extend(
-                    e if e.path == src.display else replace(e, path=src.display)
-                    for e in cached[key]
-                )
-        fresh = load_sources(misses)
-        updates = []
-        for src, loaded in zip(misses, fresh, strict=True):
-            entries = entries_of(loaded)
-            out.extend(entries)
-            sig = sigs[src.display]
-            if sig is not None and loaded.sha256 and not loaded.problems:
-                updates.append((keys[src.display], sig, loaded.sha256, entries))
-        if updates or len(known) != len(keys):
-            store.store(updates, set(keys.values()))
-        return out
+        # What is built here lives until the run ends and holds no cycles (nor does what
+        # reading a file leaves behind): keep the cycle collector from walking it, now
+        # and later, as _run_here does for the parsed documents.
+        with cache.collector_paused():
+            snap = store.snapshot(reread)
+            if snap is None:
+                return [e for f in load_sources(sources) for e in entries_of(f)]
+            keys = _cache_keyer(root)(sources)
+            found = cache.match(snap, keys, sources)
+            read: dict[int, list[Entry]] = {}
+            updates = []
+            misses = found.misses
+            fresh = load_sources([sources[i] for i in misses])
+            for i, loaded in zip(misses, fresh, strict=True):
+                entries = read[i] = entries_of(loaded)
+                sig = found.signatures[i]
+                recordable = loaded.sha256 and not loaded.problems
+                if sig is not None and recordable and cache.trusted(sig[0], sig[1], found.taken_at):
+                    updates.append(cache.FileUpdate(keys[i], sig, loaded.sha256, entries))
+            if updates or cache.worth_pruning(found.absent, len(snap.manifest.keys)):
+                store.store(updates, set(keys), exists)
+            context = found.entries(read)
+            gc.freeze()  # before the collector is back, or it walks them at once
+        return context
     finally:
         store.close()
 
@@ -254,16 +252,28 @@ def _cache_key(fs_path: str, root: Path) -> str:
     return os.path.relpath(os.path.abspath(fs_path), root).replace(os.sep, "/")
 
 
-def _cache_keyer(root: Path) -> Callable[[str, str], str]:
+def _cache_keyer(root: Path) -> Callable[[Sequence[discovery.Source]], list[str]]:
     """Index keys are paths relative to the repository root, whatever the working directory:
     display paths already are when the two coincide (the usual case, and the fast one)."""
-    if os.path.abspath(os.getcwd()) == os.path.abspath(root):
-        return lambda display, fs_path: (
-            display
-            if not display.startswith("../") and not display.startswith("/")
-            else _cache_key(fs_path, root)
-        )
-    return lambda display, fs_path: _cache_key(fs_path, root)
+    if os.path.abspath(os.getcwd()) != os.path.abspath(root):
+        inside = os.path.join(os.path.abspath(root), "")
+
+        def key(fs_path: str) -> str:  # relpath, but for paths already normal and inside
+            plain = fs_path.startswith(inside) and "/." not in fs_path and "//" not in fs_path
+            return fs_path[len(inside) :] if plain and os.sep == "/" else _cache_key(fs_path, root)
+
+        return lambda sources: [key(s.fs_path) for s in sources]
+
+    def keys(sources: Sequence[discovery.Source]) -> list[str]:
+        displays = [s.display for s in sources]
+        if not any(map(str.startswith, displays, [("../", "/")] * len(displays))):
+            return displays
+        return [
+            d if not d.startswith(("../", "/")) else _cache_key(s.fs_path, root)
+            for d, s in zip(displays, sources, strict=True)
+        ]
+
+    return keys
 
 
 def file_results(loaded: LoadedFile) -> list[Result]:
@@ -305,14 +315,19 @@ def document_infos(files: Sequence[LoadedFile]) -> list[DocumentInfo]:
 def _targets_and_context(
     options: Options, config: Config
 ) -> tuple[list[discovery.Source], list[discovery.Source]]:
+    """Targets, and the context: the roots' files that are not targets (walked through the
+    index's directory listings when the cache is on)."""
     exclude = config.exclude
     roots = [str(r) for r in config.roots]
+    context: list[discovery.Source] = []
     if options.paths:
         targets = discovery.discover(options.paths, exclude)
-        context = discovery.discover(roots, exclude, report_empty=False) if roots else []
+        if roots:
+            index = cache.default_location(config.base, options.cache_path)
+            with cache.directory_walker(index if options.use_cache else None) as walker:
+                context = discovery.discover(roots, exclude, report_empty=False, walker=walker)
     else:
         targets = discovery.discover(roots or ["."], exclude, report_empty=not roots)
-        context = []
     names = {t.display for t in targets}
     return targets, [c for c in context if c.display not in names]
 
