@@ -18,9 +18,8 @@ CANONICAL = ROOT / "tests" / "fixtures" / "canonical"
 VP = str(Path(sys.prefix) / "bin" / "vendorpolicy")
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
+def canonical_repo(root: Path) -> Path:
+    """The canonical documents as a repository whose roots are the three folders."""
     for sub in ("contracts", "attestations", "waivers"):
         (root / sub).mkdir(parents=True)
     shutil.copy(CANONICAL / "contract-full.yaml", root / "contracts")
@@ -30,6 +29,11 @@ def repo(tmp_path: Path) -> Path:
     shutil.copy(CANONICAL / "waiver.yaml", root / "waivers")
     (root / ".vendorpolicy.yaml").write_text("roots: [contracts, attestations, waivers]\n")
     return root
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return canonical_repo(tmp_path / "repo")
 
 
 def hook(repo: Path, cache_dir: Path, *files: str, cache: bool = True) -> tuple[int, list[dict]]:

@@ -21,10 +21,9 @@ from typing import Any
 
 import pytest
 
+from tests.test_cache import canonical_repo
 from vendorpolicy import cache, cli, discovery, loader
 
-ROOT = Path(__file__).resolve().parents[1]
-CANONICAL = ROOT / "tests" / "fixtures" / "canonical"
 TARGET = "contracts/contract-full.yaml"
 ISO = "attestations/attestation-iso27001.yaml"
 
@@ -33,15 +32,7 @@ ISO = "attestations/attestation-iso27001.yaml"
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The canonical documents as a repository (the working directory), with its own
     index directory; internal errors raise instead of becoming exit code 2."""
-    root = tmp_path / "repo"
-    for sub in ("contracts", "attestations", "waivers"):
-        (root / sub).mkdir(parents=True)
-    shutil.copy(CANONICAL / "contract-full.yaml", root / "contracts")
-    shutil.copy(CANONICAL / "portfolio-context.yaml", root / "contracts")
-    for f in CANONICAL.glob("attestation-*.yaml"):
-        shutil.copy(f, root / "attestations")
-    shutil.copy(CANONICAL / "waiver.yaml", root / "waivers")
-    (root / ".vendorpolicy.yaml").write_text("roots: [contracts, attestations, waivers]\n")
+    root = canonical_repo(tmp_path / "repo")
     monkeypatch.chdir(root)
     monkeypatch.setenv("VENDORPOLICY_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("VENDORPOLICY_DEBUG", "1")

@@ -38,7 +38,6 @@ config or `VENDORPOLICY_CACHE_DIR` moves it.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
@@ -369,19 +368,6 @@ class Manifest:
 
 def _pick(items: list[Any], order: Iterable[int]) -> list[Any]:
     return list(map(items.__getitem__, order))
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """While tens of thousands of objects that hold no cycles are built: the cycle
-    collector would walk them for nothing (a third of the time it takes to build them)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _column(stored: dict[str, Any], name: str) -> list[Any]:

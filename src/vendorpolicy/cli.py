@@ -6,7 +6,6 @@ failed; 2 usage or configuration error. Exceptions become exit codes in one plac
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -226,12 +225,9 @@ def validate(**kw: Any) -> None:
 
 
 def _run(kw: dict[str, Any], validate_only: bool) -> None:
-    from vendorpolicy import parallel, runner, waivers
+    from vendorpolicy import memory, parallel, runner, waivers
 
-    # A run allocates millions of small, acyclic objects (parsed documents, results): at
-    # the default threshold the cycle collector re-walks them thousands of times, about a
-    # quarter of a large run's time (README "Performance"). Reference counting frees them.
-    gc.set_threshold(50_000, 20, 100)
+    memory.tune_for_large_runs()
 
     config = _config(kw["config_path"])
     fmt = kw["fmt"] or (None if kw["hook"] else config.format) or "text"

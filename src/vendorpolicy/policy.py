@@ -8,18 +8,16 @@ before any document is read. Parameters are resolved here (policy defaults < con
 from __future__ import annotations
 
 import copy
-import gc
 import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vendorpolicy import functions, loader, policypack, resources, schemas, sourcemap
+from vendorpolicy import functions, loader, memory, policypack, resources, schemas, sourcemap
 from vendorpolicy.errors import ConfigError, UsageError
 from vendorpolicy.expr import Compiled, Compiler, Definition, Tree
 from vendorpolicy.model import RESERVED_RULE_IDS, PathKey, RuleInfo, Severity, describe_type
@@ -129,24 +127,11 @@ def load_policies(
     files = policy_files(list(dirs))
     if not files:
         raise ConfigError("no policy files found in " + ", ".join(str(d) for d in dirs))
-    with _collector_paused():
+    with memory.collector_paused():
         pack = policypack.load()
         loaded = [read_policy_file(path, pack) for path in files]
         trees = pack.trees if pack is not None else {}
         return compile_policies(loaded, config_params or {}, cli_params, trees)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading makes tens of thousands of long-lived objects (data, trees, closures) and
-    next to no garbage: the cyclic collector's passes over them cost ~20% of the load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_policy_file(path: Path, pack: policypack.Pack | None = None) -> loader.LoadedFile:

@@ -28,6 +28,12 @@ class Progress:
         self._shown = 0.0
         self._width = 0
 
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def phase(self, label: str) -> None:
         self.label, self.done = label, 0
         self._draw(force=True)

@@ -7,14 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vendorpolicy import __version__, cache, discovery, engine, loader, parallel, schemas, waivers
+from vendorpolicy import (
+    __version__,
+    cache,
+    discovery,
+    engine,
+    loader,
+    memory,
+    parallel,
+    schemas,
+    waivers,
+)
 from vendorpolicy.cache import Entry, context_data
 from vendorpolicy.config import Config
 from vendorpolicy.context import RunContext
@@ -223,7 +232,7 @@ def load_context(
         # What is built here lives until the run ends and holds no cycles (nor does what
         # reading a file leaves behind): keep the cycle collector from walking it, now
         # and later, as _run_here does for the parsed documents.
-        with cache.collector_paused():
+        with memory.collector_paused():
             snap = store.snapshot(reread)
             if snap is None:
                 return [e for f in load_sources(sources) for e in entries_of(f)]
@@ -242,7 +251,7 @@ def load_context(
             if updates or cache.worth_pruning(found.absent, len(snap.manifest.keys)):
                 store.store(updates, set(keys), exists)
             context = found.entries(read)
-            gc.freeze()  # before the collector is back, or it walks them at once
+            memory.keep_until_the_end()  # before the collector is back, or it walks them
         return context
     finally:
         store.close()
@@ -385,46 +394,33 @@ def _run_here(
     config: Config,
 ) -> tuple[list[DocumentInfo], Finished]:
     """The run in this process."""
-    progress = Progress(sys.stderr if options.progress else None, len(targets))
-    try:
-        return _run_here_with(
-            targets, context_sources, policies, evidence, options, config, progress
-        )
-    finally:
-        progress.close()
-
-
-def _run_here_with(
-    targets: Sequence[discovery.Source],
-    context_sources: Sequence[discovery.Source],
-    policies: PolicySet | None,
-    evidence: Evidence,
-    options: Options,
-    config: Config,
-    progress: Progress,
-) -> tuple[list[DocumentInfo], Finished]:
-    progress.phase("reading")
-    target_files = load_sources(targets, progress.tick)
-    # The parsed documents live until they are judged: keep the cycle collector from
-    # walking them again at every full collection (they hold no cycles).
-    gc.freeze()
-    target_entries = [e for f in target_files for e in entries_of(f)]
-    cache_file = None
-    if options.use_cache and context_sources:
-        cache_file = cache.default_location(config.base, options.cache_path)
-    context_entries = load_context(context_sources, cache_file, config.base)
-    duplicate_ids(target_files, [*target_entries, *context_entries])
-    infos = document_infos(target_files)  # before evaluation, which releases document data
-    sink = new_sink(infos, evidence, policies, options)
-    progress.phase("judging")
-    if policies is None:
-        for f in target_files:
-            sink.seal(f.path, file_results(f))
-    else:
-        _evaluate(
-            policies, target_files, context_entries, options, context_sources, sink, progress.tick
-        )
-    return infos, sink.finish()
+    with Progress(sys.stderr if options.progress else None, len(targets)) as progress:
+        progress.phase("reading")
+        target_files = load_sources(targets, progress.tick)
+        memory.keep_until_the_end()  # the parsed documents live until they are judged
+        target_entries = [e for f in target_files for e in entries_of(f)]
+        cache_file = None
+        if options.use_cache and context_sources:
+            cache_file = cache.default_location(config.base, options.cache_path)
+        context_entries = load_context(context_sources, cache_file, config.base)
+        duplicate_ids(target_files, [*target_entries, *context_entries])
+        infos = document_infos(target_files)  # before evaluation, which releases document data
+        sink = new_sink(infos, evidence, policies, options)
+        progress.phase("judging")
+        if policies is None:
+            for f in target_files:
+                sink.seal(f.path, file_results(f))
+        else:
+            _evaluate(
+                policies,
+                target_files,
+                context_entries,
+                options,
+                context_sources,
+                sink,
+                progress.tick,
+            )
+        return infos, sink.finish()
 
 
 def new_sink(

@@ -11,14 +11,13 @@ the waiver files last, once every match is counted, as runner._evaluate does.
 
 from __future__ import annotations
 
-import gc
 import marshal
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from vendorpolicy import discovery, engine, parallel, runner
+from vendorpolicy import discovery, engine, memory, parallel, runner
 from vendorpolicy.cache import Entry
 from vendorpolicy.context import RunContext
 from vendorpolicy.loader import Document, LoadedFile
@@ -70,7 +69,7 @@ def run(
         for src in shards[index]:
             mine.append(runner.load_source(src, lazy))
             counts[index] += 1
-        gc.freeze()  # see runner._run_here
+        memory.keep_until_the_end()
         return marshal.dumps(
             (
                 [_entry_tuple(e) for f in mine for e in runner.entries_of(f)],
@@ -143,11 +142,8 @@ def run(
         )
 
     progress.phase("reading")
-    try:
-        with progress.watching(lambda: sum(counts)):
-            answers = parallel.two_phase(len(shards), read, judge_shard, pool)
-    finally:
-        progress.close()
+    with progress, progress.watching(lambda: sum(counts)):
+        answers = parallel.two_phase(len(shards), read, judge_shard, pool)
     infos: list[DocumentInfo] = pooled["infos"]
     sink = runner.new_sink(infos, evidence, policies, options)
     deferred: dict[str, list[Result]] = {}

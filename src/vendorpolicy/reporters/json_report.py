@@ -146,41 +146,44 @@ class LineWriter:
     def line(self, r: Result) -> str:
         if r.waiver is not None or r.evidence is not None:
             return self._dumps(result_dict(r))
-        dumps = self._dumps
-        key: tuple[Any, ...] = (r.rule, r.title, r.status, r.severity)
-        head = self._heads.get(key)
-        if head is None:
-            head = self._heads[key] = (
-                f'{{"rule": {dumps(r.rule)}, "title": {dumps(r.title)}, '
-                f'"status": "{r.status.value}", "severity": "{r.severity.value}", '
-            )
-        key = (r.path, r.document, r.kind, r.vendor)
-        doc = self._docs.get(key)
-        if doc is None:
-            if len(self._docs) > 64:  # results come file by file
-                self._docs.clear()
-            doc = self._docs[key] = (
-                f'"path": {dumps(r.path)}, "document": {dumps(r.document)}, '
-                f'"kind": {dumps(r.kind)}, "vendor": {dumps(r.vendor)}, '
-            )
-        key = (r.pointer, r.item, r.check, r.references)
-        tail = self._tails.get(key)
-        if tail is None:
-            tail = self._tails[key] = (
-                f'"pointer": {dumps(r.pointer)}, "item": {dumps(r.item)}, '
-                f'"check": {dumps(r.check)}, "message": '
-            )
+        pairs = self._pairs
+        head = pairs(self._heads, _HEAD, (r.rule, r.title, r.status, r.severity))
+        doc = pairs(self._docs, _DOC, (r.path, r.document, r.kind, r.vendor))
+        where = pairs(self._tails, _WHERE, (r.pointer, r.item, r.check))
         message = self._messages.get(r.message)
         if message is None:  # the same few not-applicable reasons recur; findings do not
-            message = f"{dumps(r.message)}, "
+            message = f"{self._dumps(r.message)}, "
             if r.status is _NOT_APPLICABLE:
                 self._messages[r.message] = message
         refs = self._references.get(r.references)
         if refs is None:
             refs = self._references[r.references] = (
-                f'"evidence": null, "references": {dumps(list(r.references))}, "waiver": null}}'
+                f'"evidence": null, "references": {self._dumps(list(r.references))}, '
+                '"waiver": null}'
             )
-        return f'{head}{doc}"line": {r.line}, "column": {r.column}, {tail}{message}{refs}'
+        return (
+            f'{{{head}{doc}"line": {r.line}, "column": {r.column}, {where}"message": '
+            f"{message}{refs}"
+        )
+
+    def _pairs(
+        self, table: dict[tuple[Any, ...], str], names: tuple[str, ...], values: tuple[Any, ...]
+    ) -> str:
+        """`"name": value, ` for each, encoded once per distinct values (a str enum
+        encodes as its value)."""
+        text = table.get(values)
+        if text is None:
+            if len(table) > 4096:  # documents come and go (paths, ids); rules recur
+                table.clear()
+            text = table[values] = "".join(
+                f'"{n}": {self._dumps(v)}, ' for n, v in zip(names, values, strict=True)
+            )
+        return text
+
+
+_HEAD = ("rule", "title", "status", "severity")
+_DOC = ("path", "document", "kind", "vendor")
+_WHERE = ("pointer", "item", "check")
 
 
 def render(report: Report, options: RenderOptions) -> str:
