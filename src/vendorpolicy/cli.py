@@ -59,8 +59,18 @@ def _emit(
     report: Report, fmt: str, outputs: list[tuple[str, Path]], opts: RenderOptions, quiet: bool
 ) -> None:
     file_opts = RenderOptions(color=False, junit_family=opts.junit_family)
-    for f, path in outputs:
-        output.write_atomic(path, reporters.get(f).chunks(report, file_opts))
+
+    def write(spec: tuple[str, Path]) -> None:
+        output.write_atomic(spec[1], reporters.get(spec[0]).chunks(report, file_opts))
+
+    if len(outputs) > 1:  # side by side: most of a large report's time is the kernel's copy
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(outputs)) as pool:
+            list(pool.map(write, outputs))
+    else:
+        for spec in outputs:
+            write(spec)
     if not quiet:
         for chunk in reporters.get(fmt).chunks(report, opts):
             if isinstance(chunk, str):
