@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # multiprocessing is imported only when workers start (start-up time)
@@ -89,10 +90,16 @@ def _receive(conn: Connection, index: int) -> bytes:
 
 
 def two_phase(
-    n: int, first: First, second: Second, between: Callable[[list[bytes]], list[bytes]]
+    n: int,
+    first: First,
+    second: Second,
+    between: Callable[[list[bytes]], list[bytes]],
+    waiting: AbstractContextManager[object] | None = None,
 ) -> list[bytes]:
     """Run `first(i)` in `n` forked workers, hand all answers to `between` (in this
-    process), send its i-th message to worker i, return the answers of `second`."""
+    process), send its i-th message to worker i, return the answers of `second`.
+    `waiting` is entered once every worker is forked (a thread started before a fork
+    could leave a lock held in the child)."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -106,10 +113,11 @@ def two_phase(
             child_end.close()
             conns.append(parent_end)
             procs.append(proc)
-        messages = between([_receive(c, i) for i, c in enumerate(conns)])
-        for conn, message in zip(conns, messages, strict=True):
-            conn.send_bytes(message)
-        return [_receive(c, i) for i, c in enumerate(conns)]
+        with waiting if waiting is not None else nullcontext():
+            messages = between([_receive(c, i) for i, c in enumerate(conns)])
+            for conn, message in zip(conns, messages, strict=True):
+                conn.send_bytes(message)
+            return [_receive(c, i) for i, c in enumerate(conns)]
     finally:
         for conn in conns:
             conn.close()

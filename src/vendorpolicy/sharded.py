@@ -142,8 +142,9 @@ def run(
         )
 
     progress.phase("reading")
-    with progress, progress.watching(lambda: sum(counts)):
-        answers = parallel.two_phase(len(shards), read, judge_shard, pool)
+    with progress:
+        watch = progress.watching(lambda: sum(counts))
+        answers = parallel.two_phase(len(shards), read, judge_shard, pool, watch)
     infos: list[DocumentInfo] = pooled["infos"]
     sink = runner.new_sink(infos, evidence, policies, options)
     deferred: dict[str, list[Result]] = {}
