@@ -20,8 +20,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "contracts"
 AS_OF = "2026-11-22"
@@ -33,14 +31,6 @@ REPORTS = {
 }
 # The JSON report's evidence.command block (indent=2): the only part allowed to differ.
 COMMAND_BLOCK = re.compile(r'\n {4}"command": \[\n(?: {6}.*\n)*? {4}\],', re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-def vp() -> str:
-    script = Path(sys.prefix) / "bin" / "vendorpolicy"
-    found = str(script) if script.exists() else shutil.which("vendorpolicy")
-    assert found, "vendorpolicy console script is not installed"
-    return found
 
 
 def available_locales() -> set[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,15 +21,6 @@ DOCS = [
     "attestation-subservice-eurocolo.yaml",
     "waiver.yaml",
 ]
-
-
-@pytest.fixture(scope="module")
-def vp() -> str:
-    """The installed console script (tests run the real entry point)."""
-    script = Path(sys.prefix) / "bin" / "vendorpolicy"
-    found = str(script) if script.exists() else shutil.which("vendorpolicy")
-    assert found, "vendorpolicy console script is not installed"
-    return found
 
 
 def _check(vp: str, cwd: Path, *args: str) -> tuple[int, dict]:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.test_determinism import large_tree
 
-VP = str(Path(sys.prefix) / "bin" / "vendorpolicy")
 ARGS = ["check", "--as-of", "2026-11-22", "--no-cache", "--format", "text"]
 
 
@@ -22,11 +20,11 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return large_tree(tmp_path_factory.mktemp("progress") / "tree")
 
 
-def run_with_terminal_stderr(cwd: Path, out: Path, *args: str) -> tuple[str, str]:
+def run_with_terminal_stderr(vp: str, cwd: Path, out: Path, *args: str) -> tuple[str, str]:
     """stdout to a file, stderr to a pseudo-terminal; returns (stdout, terminal text)."""
     leader, follower = pty.openpty()
     with out.open("wb") as sink:
-        proc = subprocess.Popen([VP, *ARGS, *args], cwd=cwd, stdout=sink, stderr=follower)
+        proc = subprocess.Popen([vp, *ARGS, *args], cwd=cwd, stdout=sink, stderr=follower)
     os.close(follower)
     seen = b""
     while True:
@@ -44,11 +42,11 @@ def run_with_terminal_stderr(cwd: Path, out: Path, *args: str) -> tuple[str, str
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_terminal_sees_progress_that_reports_never_carry(
-    tree: Path, tmp_path: Path, jobs: str
+    vp: str, tree: Path, tmp_path: Path, jobs: str
 ) -> None:
     report = tmp_path / "report.json"
     stdout, terminal = run_with_terminal_stderr(
-        tree, tmp_path / "stdout.txt", "--jobs", jobs, "--output", f"json={report}"
+        vp, tree, tmp_path / "stdout.txt", "--jobs", jobs, "--output", f"json={report}"
     )
     assert "vendorpolicy: reading" in terminal and "vendorpolicy: judging" in terminal
     # the line is blanked at the end, so the next prompt starts clean
@@ -57,7 +55,7 @@ def test_a_terminal_sees_progress_that_reports_never_carry(
     assert b"judging" not in report.read_bytes()
 
 
-def test_piped_stderr_gets_no_progress(tree: Path) -> None:
-    proc = subprocess.run([VP, *ARGS], cwd=tree, capture_output=True, text=True, timeout=120)
+def test_piped_stderr_gets_no_progress(vp: str, tree: Path) -> None:
+    proc = subprocess.run([vp, *ARGS], cwd=tree, capture_output=True, text=True, timeout=120)
     assert proc.returncode in (0, 1)
     assert "judging" not in proc.stderr and "\r" not in proc.stderr + proc.stdout

@@ -517,13 +517,7 @@ def _evaluate(
         if e.kind == "Waiver" and e.key not in valid_keys
     ]
     report_paths = {f.path for f in target_files} if context_entries else None
-    waiver_set = WaiverSet(
-        waiver_docs,
-        {r.id for r in policies.rules},
-        as_of,
-        waiver_policy(options, policies),
-        report_paths,
-    )
+    waiver_set = new_waiver_set(waiver_docs, policies, options, as_of, report_paths)
 
     def judge(doc: Document) -> list[Result]:
         return engine.evaluate(doc, policies.rules, context, settings)
@@ -560,11 +554,19 @@ def _waiver_target_results(
     return out
 
 
-def waiver_policy(options: Options, policies: PolicySet) -> waivers.WaiverPolicy:
+def new_waiver_set(
+    docs: Sequence[Document],
+    policies: PolicySet,
+    options: Options,
+    as_of: str,
+    report_paths: set[str] | None = None,
+) -> WaiverSet:
+    """The run's waivers judged against its rules, with `max_waiver_days` from the params."""
     limit = policies.params.get("max_waiver_days")
-    return replace(
+    policy = replace(
         options.waivers, max_waiver_days=int(limit) if isinstance(limit, (int, float)) else None
     )
+    return WaiverSet(docs, {r.id for r in policies.rules}, as_of, policy, report_paths)
 
 
 def outcome_counts(results: Sequence[Result]) -> dict[str, int]:

@@ -26,7 +26,6 @@ from vendorpolicy.policy import PolicySet
 from vendorpolicy.progress import Progress
 from vendorpolicy.sink import Finished, Spool, sealed_from_wire, sealed_to_wire
 from vendorpolicy.sourcemap import SourceMap
-from vendorpolicy.waivers import WaiverSet
 
 
 def _entry_tuple(e: Entry) -> tuple[Any, ...]:
@@ -102,7 +101,7 @@ def run(
         if policies is None:
             for f in mine:
                 sink.seal(f.path, runner.file_results(f))
-            return marshal.dumps((sealed_to_wire(sink.state), {}, [], []))
+            return marshal.dumps((sealed_to_wire(sink), {}, [], []))
         valid_docs = runner.valid_documents(mine)
         valid_keys = {(d.path, d.index) for d in valid_docs}
         own = {f.path for f in mine}
@@ -114,7 +113,7 @@ def run(
             [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
             + [(e.key, e.kind or "", e.vendor, e.payload) for e in others]
         )
-        waiver_set = _waivers(
+        waiver_set = runner.new_waiver_set(
             [d for d in valid_docs if d.kind == "Waiver"]
             + [Document(e.path, e.index, e.payload(), SourceMap()) for e in others
                if e.kind == "Waiver"],
@@ -134,7 +133,7 @@ def run(
         evaluated = sorted({d.id for d in valid_docs if d.id and d.kind != "Policy"})
         return marshal.dumps(
             (
-                sealed_to_wire(sink.state),
+                sealed_to_wire(sink),
                 {p: [r.as_tuple() for r in rs] for p, rs in deferred.items()},
                 waiver_set.matched,
                 evaluated,
@@ -163,7 +162,7 @@ def run(
         # The waiver files again, with their positions, for the notes on each waiver.
         waiver_files = [runner.load_source(s) for s in targets if s.display in deferred]
         runner.duplicate_ids(waiver_files, pooled["entries"])
-        waiver_set = _waivers(
+        waiver_set = runner.new_waiver_set(
             [d for d in runner.valid_documents(waiver_files) if d.kind == "Waiver"],
             policies,
             options,
@@ -173,10 +172,3 @@ def run(
         notes = [*waiver_set.findings, *waiver_set.usage(evaluated)]
         runner.seal_waiver_files(deferred, notes, sink)
     return infos, sink.finish()
-
-
-def _waivers(
-    docs: list[Document], policies: PolicySet, options: runner.Options, as_of: str
-) -> WaiverSet:
-    rule_ids = {r.id for r in policies.rules}
-    return WaiverSet(docs, rule_ids, as_of, runner.waiver_policy(options, policies), None)

@@ -138,8 +138,10 @@ class Sealed:
     counts: Counter[Status] = field(default_factory=Counter)
     by_vendor: Counter[tuple[str | None, Status]] = field(default_factory=Counter)
     kept: list[Result] = field(default_factory=list)
-    spans: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
     failing: bool = False
+    # (offset, length) of each file's fragment per body, in the sender's spools: filled
+    # only on the wire (a sink keeps its own places in Sink.located)
+    spans: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 class Sink:
@@ -168,7 +170,7 @@ class Sink:
             self.files.setdefault(info.path, (number, []))[1].append(info)
         self.document_count = len(documents)
         self.spools = dict(spools) if spools is not None else {b: Spool() for b in self.bodies}
-        self.state = Sealed(spans={b: {} for b in self.bodies})
+        self.state = Sealed()
         self.located: dict[str, dict[str, Span]] = {b: {} for b in self.bodies}
         self._orphans: dict[str, list[Result]] = {}
         self._json = json_report.LineWriter() if JSON_BODY in self.bodies else None
@@ -214,8 +216,7 @@ class Sink:
                 text = junit.file_suites(self._junit[body], path, infos, first, results)
                 data = text.encode("utf-8")  # xml_text replaced what UTF-8 cannot carry
             spool = self.spools[body]
-            offset, length = self.state.spans[body][path] = spool.add(data)
-            self.located[body][path] = (spool, offset, length)
+            self.located[body][path] = (spool, *spool.add(data))
 
     def merge(self, other: Sealed, spools: Mapping[str, Spool]) -> None:
         """Add what a worker sealed, its fragments in `spools` (created before the fork)."""
@@ -271,13 +272,17 @@ class Finished:
     failing: bool
 
 
-def sealed_to_wire(state: Sealed) -> dict[str, Any]:
-    """Plain values for marshal (worker -> parent)."""
+def sealed_to_wire(sink: Sink) -> dict[str, Any]:
+    """What a worker's sink sealed, as plain values for marshal (worker -> parent)."""
+    state = sink.state
     return {
         "counts": {s.value: n for s, n in state.counts.items()},
         "by_vendor": [((v, s.value), n) for (v, s), n in state.by_vendor.items()],
         "kept": [r.as_tuple() for r in state.kept],
-        "spans": state.spans,
+        "spans": {
+            body: {path: (offset, length) for path, (_, offset, length) in places.items()}
+            for body, places in sink.located.items()
+        },
         "failing": state.failing,
     }
 
