@@ -43,9 +43,31 @@ def ev(
     nullable: frozenset[str] = frozenset(),
     context: Context | None = None,
 ) -> Any:
+    """The expression's value, computed as closures and as generated code: both must
+    give the same answer (or raise the same error); see also test_codegen.py."""
     compiled = Compiler(FUNCTIONS, DEFS, PARAMS).compile(expr, "test")
-    ctx = Ctx(root=data, as_of=as_of, context=context or _Ctx(), nullable=nullable)
-    return compiled(data, ctx)
+    context = context or _Ctx()
+    answers = []
+    for generated in (False, True):
+        if generated:
+            compiled.use_generated()
+        context.memo.clear()
+        ctx = Ctx(root=data, as_of=as_of, context=context, nullable=nullable)
+        try:
+            answers.append(("value", compiled(data, ctx)))
+        except EvaluationError as exc:
+            answers.append(("error", f"{type(exc).__name__}: {exc}"))
+    assert same_answer(answers[0], answers[1]), (expr, answers)
+    kind, value = answers[0]
+    if kind == "error":
+        raise EvaluationError(value.split(": ", 1)[1])
+    return value
+
+
+def same_answer(a: tuple[str, Any], b: tuple[str, Any]) -> bool:
+    if isinstance(a[1], Unknown) or isinstance(b[1], Unknown):
+        return isinstance(a[1], Unknown) and isinstance(b[1], Unknown) and a[1].paths == b[1].paths
+    return a[0] == b[0] and type(a[1]) is type(b[1]) and a[1] == b[1]
 
 
 DOC = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from vendorpolicy import memory
 from vendorpolicy.expr import Context
 
 # section -> the fields kept (None: the whole section). Lists keep their items' fields.
@@ -81,8 +82,12 @@ class RunContext(Context):
 
     def contracts(self) -> list[dict[str, Any]]:
         if self._contracts is None:
-            # (a loader's data is a context entry's, projected already when it was made)
-            self._contracts = [_data(d) for _, d in self._pending_contracts]
+            # (a loader's data is a context entry's, projected already when it was made;
+            # decoded from the hook's index, the portfolio is ~600,000 objects that hold
+            # no cycle and live until the run ends: not for the cycle collector to walk)
+            with memory.collector_paused():
+                self._contracts = [_data(d) for _, d in self._pending_contracts]
+                memory.keep_until_the_end()
         return self._contracts
 
 

@@ -20,6 +20,7 @@ from vendorpolicy.model import PathKey, Result, Severity, Status
 from vendorpolicy.policy import CheckEntry, Rule, Template
 
 DEFAULT_RULE_BUDGET = 5.0  # seconds one rule may take on one document
+_PASS = Status.PASS
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,9 @@ def evaluate(
 def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result]:
     if rule.when is not None:
         applies = rule.when.fn(doc.data, ctx)
-        if not is_truthy(applies):
+        if applies is not True and not is_truthy(applies):
             return [_not_applicable(rule, doc, applies)]
-    severity = _severity(rule, doc, ctx)
+    severity = _severity(rule, doc, ctx) if rule.severity.raises else rule.severity.default
     results: list[Result] = []
     for entry in rule.checks:
         each = entry.for_each or rule.for_each
@@ -121,11 +122,16 @@ def _check(
 ) -> Result:
     compiled = entry.compiled
     value = compiled.fn(node, ctx)  # .fn: one call frame less, on every check
-    verdict = truthy_result(value)
     at = entry.at or rule.at
-    if verdict:
+    if value is True or (value is not False and truthy_result(value)):
+        # a pass (most results of a run): built here, at the document's first line
         path = node_path + at if at else node_path
-        return _result(rule, entry, doc, Status.PASS, severity, path, "", locator, item_label)
+        info = rule.info
+        line, column, doc_id, kind, vendor = locator.at_root
+        return Result(
+            info.id, _PASS, severity, doc.path, line, column, "", doc_id, kind, vendor,
+            info.title, sourcemap.pointer(path), item_label, entry.label, info.references,
+        )  # fmt: skip
     missing: list[PathKey] = []
     if isinstance(value, Unknown):
         missing = sorted(value.paths, key=sourcemap.dotted)
@@ -318,6 +324,11 @@ class _Locator:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.ident = (doc.id, doc.kind, doc.vendor)  # read once, not once per result
+        root = doc.sourcemap.root
+        line, column = (
+            (root.key_line, root.key_column) if root.key_line else (root.line, root.column)
+        )
+        self.at_root = (line, column, *self.ident)  # where passes point
         self._ids: dict[int, PathKey] | None = None
 
     def item(self, item: Any, each: Compiled, taken: set[PathKey]) -> tuple[PathKey | None, str]:

@@ -227,6 +227,7 @@ class Compiler:
         self._def_params: dict[str, set[str]] = {}
         self._def_flags: dict[str, tuple[bool, bool, bool]] = {}
         self.params_read: set[str] = set()
+        self._generated_defs: dict[str, Fn] = {}
 
     # -- public -----------------------------------------------------------------
 
@@ -273,14 +274,30 @@ class Compiler:
         self._def_flags[name] = (compiled.reads_current, compiled.reads_doc, compiled.reads_item)
         return compiled.fn
 
+    def generated(self, name: str) -> Fn:
+        """A definition's body as generated code (codegen.py), made on first request; the
+        closure when it cannot be generated."""
+        fn = self._generated_defs.get(name)
+        if fn is None:
+            from vendorpolicy import codegen
+
+            closure = self.definition(name, "")
+            d = self.definitions[name]
+            fn = codegen.generate(self, self.trees[d.expression], d.where) or closure
+            self._generated_defs[name] = fn
+        return fn
+
     def definition_flags(self, name: str) -> tuple[bool, bool, bool]:
         """(reads the node it is called on, reads the document, reads the for_each item)."""
         return self._def_flags[name]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Compiled:
-    """A compiled expression: the closure plus what it reads (for locations and messages)."""
+    """A compiled expression: the closure plus what it reads (for locations and messages).
+
+    Treat it as immutable but for `fn`, which `use_generated` replaces with the same
+    expression as generated code when a run is large enough to repay generating it."""
 
     text: str
     fn: Fn
@@ -295,6 +312,12 @@ class Compiled:
 
     def __call__(self, value: Any, ctx: Ctx) -> Any:
         return self.fn(value, ctx)
+
+    def use_generated(self) -> None:
+        if self.compiler is not None and self.tree:
+            from vendorpolicy import codegen
+
+            self.fn = codegen.generate(self.compiler, self.tree, self.where) or self.fn
 
     @cached_property
     def parts(self) -> tuple[tuple[Fn, tuple[PathKey, ...]], ...]:
@@ -780,13 +803,17 @@ class _Builder:
             if not per_run:
                 self.reads_doc = True
 
+            compiler = self.c
+
             def defined(value: Any, ctx: Ctx) -> Any:
                 memo = ctx.context.memo if per_run else ctx.memo
                 if name in memo:
                     return memo[name]
                 saved, ctx.base = ctx.base, ()
                 try:
-                    result = body(ctx.root, ctx)
+                    # A portfolio index runs once per run but over every contract: as
+                    # generated code, made now (a few ms), it takes a fraction of the time.
+                    result = (compiler.generated(name) if per_run else body)(ctx.root, ctx)
                 finally:
                     ctx.base = saved
                 memo[name] = result

@@ -28,18 +28,24 @@ def _want(name: str, value: Any, *types: str) -> None:
         raise TypeError(f"expected {' or '.join(types)}, got {got} ({value!r:.60})")
 
 
+# The guards below test the usual case inline first: they run on every function call.
+
+
 def _list(value: Any) -> list[Any]:
-    _want("", value, "array")
+    if type(value) is not list:
+        _want("", value, "array")
     return list(value)
 
 
 def _num(value: Any) -> float | int:
-    _want("", value, "number")
+    if type(value) is not int and type(value) is not float:
+        _want("", value, "number")
     return value  # type: ignore[no-any-return]
 
 
 def _str(value: Any) -> str:
-    _want("", value, "string")
+    if type(value) is not str:
+        _want("", value, "string")
     return str(value)
 
 
@@ -266,8 +272,9 @@ def _fn_upper(value: Any) -> str:
 
 
 def _fn_get(obj: Any, key: Any, default: Any = None) -> Any:
-    _want("", obj, "object")
-    _want("", key, "string")
+    if type(obj) is not dict or type(key) is not str:
+        _want("", obj, "object")
+        _want("", key, "string")
     return obj.get(key, default)
 
 
@@ -392,7 +399,8 @@ def _fold_param(compiler: Compiler, name: Any) -> Any:
 
 
 def _fn_length(v: Any) -> int:
-    _want("", v, "string", "array", "object")
+    if type(v) is not list and type(v) is not str and type(v) is not dict:
+        _want("", v, "string", "array", "object")
     return len(v)
 
 
@@ -400,6 +408,8 @@ def _fn_contains(subject: Any, search: Any) -> bool:
     _want("", subject, "array", "string")
     if isinstance(subject, str):
         return isinstance(search, str) and search in subject
+    if type(search) is str:  # equal to a string is being that string (no bool, no number)
+        return search in subject
     return any(equals(x, search) for x in subject)
 
 
@@ -540,10 +550,6 @@ def _fn_ends_with(s: Any, suffix: Any) -> bool:
     return _str(s).endswith(_str(suffix))
 
 
-def _fn_type(v: Any) -> str:
-    return type_name(v)
-
-
 def _fn_is_missing(v: Any) -> bool:
     return v is None
 
@@ -602,7 +608,7 @@ FUNCTIONS: dict[str, Function] = {
         _f("to_string", _fn_to_string, (1, 1), "to_string(any)", "JSON text of a value."),
         _f(
             "type",
-            _fn_type,
+            type_name,
             (1, 1),
             "type(any)",
             "JMESPath type name; an absent field is 'null'.",

@@ -72,6 +72,7 @@ class Options:
 
 ID_PATH = ("metadata", "id")
 LAZY_POSITIONS_FROM = 200  # files: below that, keeping every source map costs little
+GENERATE_CODE_FROM = 1000  # files: from there, generating the rules' code pays (codegen.py)
 
 
 def evaluation_date(as_of: str | None) -> str:
@@ -366,6 +367,8 @@ def run(options: Options, config: Config) -> Report:
     # Workers pay off on whole-repository runs; a run with separate context (the hook,
     # a sub-directory) has few targets and stays here.
     jobs = 1 if context_sources else parallel.jobs_for(options.jobs, len(targets))
+    if policies is not None and len(targets) >= GENERATE_CODE_FROM:
+        policies.use_generated_code()  # before workers fork: they inherit it
     if jobs > 1:
         from vendorpolicy import sharded
 
