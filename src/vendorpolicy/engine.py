@@ -90,9 +90,19 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
             )
             continue
         taken: set[PathKey] = set()
-        for item in items:
+        # `for_each: services`: a mapping or list item is where the list has it (what the
+        # locator's identity search finds, for alias expansions are copies)
+        home = each.field_path
+        if home is not None and sourcemap.get_path(doc.data, home) is not items:
+            home = None
+        path: PathKey | None
+        for index, item in enumerate(items):
             ctx.check_time()
-            path, label = locator.item(item, each, taken)
+            if home is not None and (type(item) is dict or type(item) is list):
+                path = (*home, index)
+                label = sourcemap.pointer(path)
+            else:
+                path, label = locator.item(item, each, taken)
             ctx.item, ctx.base = item, path if path is not None else ("<item>",)
             results.append(
                 _check(rule, entry, doc, ctx, locator, item, path or (), label, severity)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, final
 
 from vendorpolicy.errors import ConfigError, EvaluationError, EvaluationTimeout
 from vendorpolicy.model import PathKey
@@ -31,8 +31,10 @@ Fn = Callable[[Any, "Ctx"], Any]
 Tree = dict[str, Any]  # a jmespath parse tree: {"type", "children", "value"}
 
 
+@final
 class Unknown:
-    """An absent (or unagreed null) value, with the document paths that were absent."""
+    """An absent (or unagreed null) value, with the document paths that were absent.
+    Final: generated code tests `type(x) is Unknown` (codegen.py)."""
 
     __slots__ = ("paths",)
 
@@ -320,6 +322,11 @@ class Compiled:
             self.fn = codegen.generate(self.compiler, self.tree, self.where) or self.fn
 
     @cached_property
+    def field_path(self) -> tuple[str, ...] | None:
+        """The path this expression reads when it is only a chain of fields (`services`)."""
+        return field_chain(self.tree) if self.tree else None
+
+    @cached_property
     def parts(self) -> tuple[tuple[Fn, tuple[PathKey, ...]], ...]:
         """The top-level `&&` parts with the fields each reads, compiled on first use (only
         a failing check needs them, to point at the part that failed)."""
@@ -332,6 +339,31 @@ class Compiled:
             fn = builder.build(piece, "top")
             out.append((fn, tuple(builder.paths)))
         return tuple(out)
+
+
+def field_chain(node: dict[str, Any]) -> tuple[str, ...] | None:
+    """`a.b.c` as a tuple of names when the expression is only fields."""
+    if node["type"] == "field":
+        return (node["value"],)
+    if node["type"] == "subexpression":
+        out: list[str] = []
+        for child in node["children"]:
+            chain = field_chain(child)
+            if chain is None:
+                return None
+            out.extend(chain)
+        return tuple(out)
+    return None
+
+
+def leading_fields(children: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The names of the fields a subexpression's children start with."""
+    names: list[str] = []
+    for child in children:
+        if child["type"] != "field":
+            break
+        names.append(child["value"])
+    return tuple(names)
 
 
 def _conjuncts(tree: dict[str, Any]) -> list[dict[str, Any]]:
@@ -396,20 +428,6 @@ class _Builder:
 
     # -- paths ---------------------------------------------------------------------
 
-    def _field_chain(self, node: dict[str, Any]) -> tuple[str, ...] | None:
-        """`a.b.c` as a tuple of names when the subexpression is only fields."""
-        if node["type"] == "field":
-            return (node["value"],)
-        if node["type"] == "subexpression":
-            out: list[str] = []
-            for child in node["children"]:
-                chain = self._field_chain(child)
-                if chain is None:
-                    return None
-                out.extend(chain)
-            return tuple(out)
-        return None
-
     def _access(self, names: tuple[str, ...], scope: str, rooted: bool = False) -> Fn:
         """Field access with absent -> Unknown(path) and unagreed null -> Unknown(path)."""
         if scope == "top" or rooted:
@@ -464,18 +482,18 @@ class _Builder:
                 "`!a.b` means `(!a).b` in JMESPath, which is always null; write `!(a.b)`",
                 self.where,
             )
-        chain = self._field_chain(node)
+        chain = field_chain(node)
         if chain is not None:
             return self._access(chain, scope)
         children = node["children"]
         # root().a.b: a document-rooted path
         if _is_call(children[0], "root"):
-            names = self._leading_fields(children[1:])
+            names = leading_fields(children[1:])
             if names and len(names) == len(children) - 1:
                 self.reads_doc = True
                 acc = self._access(names, scope, rooted=True)
                 return lambda v, ctx: acc(ctx.root, ctx)
-        names = self._leading_fields(children)
+        names = leading_fields(children)
         if names:
             fn = self._access(names, scope)
             rest = children[len(names) :]
@@ -485,14 +503,6 @@ class _Builder:
         for child in rest:
             fn = _sub(fn, self.build(child, "elem"))
         return fn
-
-    def _leading_fields(self, children: list[dict[str, Any]]) -> tuple[str, ...]:
-        names: list[str] = []
-        for child in children:
-            if child["type"] != "field":
-                break
-            names.append(child["value"])
-        return tuple(names)
 
     def _identity(self, node: dict[str, Any], scope: str) -> Fn:
         if scope == "top":

@@ -116,6 +116,8 @@ def _fn_as_of(ctx: Ctx) -> str:
 
 
 def _hashable(value: Any) -> Any:
+    if type(value) is str:  # the usual element: ids, names, country codes
+        return value
     if isinstance(value, list):
         return ("\0list", tuple(_hashable(v) for v in value))
     if isinstance(value, dict):

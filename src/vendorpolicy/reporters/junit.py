@@ -200,6 +200,10 @@ def _property(key: str, value: str) -> str:
     return _element("property", [("name", key), ("value", one_line(value))], None, "      ")
 
 
+_PASS = Status.PASS
+_NOT_APPLICABLE = Status.NOT_APPLICABLE
+
+
 def body_key(family: str) -> str:
     """Key of the prerendered suites (Report.prerendered) of a JUnit family."""
     return f"junit:{family}"
@@ -223,7 +227,7 @@ class SuiteWriter:
             )
         )
         self._names: dict[str, str] = {}
-        self._bases: dict[str, str] = {}
+        self._bases: dict[tuple[str, str, str | None, str | None], str] = {}
         self._na: dict[str, str] = {}
 
     def suite(self, number: int, suite: Suite) -> str:
@@ -248,22 +252,23 @@ class SuiteWriter:
         names = self._names
         seen: set[str] = set()
         bases = self._bases
+        plain = not self.rich
         for r in results:
-            case = r.case_name
-            base = bases.get(case)
+            key = (r.rule, r.title, r.item, r.check)  # what case_name is made of
+            base = bases.get(key)
             if base is None:
-                base = bases[case] = xml_text(case) or r.rule
+                base = bases[key] = xml_text(r.case_name) or r.rule
             name, n = base, 1
             while name in seen:
                 n += 1
                 name = f"{base} #{n}"
             seen.add(name)
-            if r.status is Status.PASS and not self.rich:
+            if r.status is _PASS and plain:
                 attr = names.get(name)
                 if attr is None:
                     attr = names[name] = _attr(name)
                 out.append(f'    <testcase classname="{cls}" name="{attr}" time="0" />\n')
-            elif r.status is Status.NOT_APPLICABLE and not self.rich:
+            elif r.status is _NOT_APPLICABLE and plain:
                 attr = names.get(name)
                 if attr is None:
                     attr = names[name] = _attr(name)
@@ -345,9 +350,12 @@ def file_suites(
     result on that file. How a large run renders as it goes."""
     group = [Suite(d.path, d.index, d) for d in infos] or [Suite(path, 0, None)]
     docs = [s.doc for s in group if s.doc is not None]
-    for r in results:
-        owner = _owner(r, docs) if docs else None
-        next(s for s in group if s.doc is owner).results.append(r)
+    if len(group) == 1:  # one document (or none): every result is its own
+        group[0].results.extend(results)
+    else:
+        for r in results:
+            owner = _owner(r, docs) if docs else None
+            next(s for s in group if s.doc is owner).results.append(r)
     return "".join(writer.suite(first_number + i, s) for i, s in enumerate(group))
 
 
