@@ -52,7 +52,7 @@ _HELPERS: dict[str, Any] = {
     "EvaluationError": EvaluationError,
     "is_truthy": is_truthy,
     "equals": equals,
-    "_number": expr._number,
+    "_NUMBERS": (int, float),  # expr._number for plain data (bool is its own type)
     "_unknown_args": expr._unknown_args,
     "_FN_ERRORS": expr._FN_ERRORS,
     "_ABSENT": expr._ABSENT,
@@ -313,7 +313,7 @@ class _Gen:
             else:
                 self.emit(
                     f"{r} = ({a} {_ORDERED[op]} {b}) if (type({a}) is str and type({b}) is str)"
-                    f" or (_number({a}) and _number({b})) else None"
+                    f" or (type({a}) in _NUMBERS and type({b}) in _NUMBERS) else None"
                 )
         return r
 

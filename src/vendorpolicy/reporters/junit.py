@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 
 from vendorpolicy.model import Chunk, DocumentInfo, Evidence, Report, Result, RuleInfo, Status
 from vendorpolicy.reporters import RenderOptions, as_text
@@ -201,6 +202,7 @@ def _property(key: str, value: str) -> str:
 
 
 _PASS = Status.PASS
+_STATUS = attrgetter("status")
 _NOT_APPLICABLE = Status.NOT_APPLICABLE
 
 
@@ -232,7 +234,7 @@ class SuiteWriter:
 
     def suite(self, number: int, suite: Suite) -> str:
         results = suite.results
-        counts = Counter(r.status for r in results)
+        counts = Counter(map(_STATUS, results))
         attrs = [
             ("name", xml_text(suite.name)),
             ("tests", str(len(results))),
