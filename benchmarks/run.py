@@ -229,6 +229,10 @@ class Case:
     def run(self, env: dict[str, str], timeout: float, capture: bool = False) -> Sample | None:
         if self.failed:
             return None
+        # Each timed process starts with the disk settled: the gigabyte of reports the
+        # previous case wrote is flushed now, not while this one runs (and billed to it).
+        if hasattr(os, "sync"):
+            os.sync()
         s = run_once(self.cmd, self.cwd, env, timeout, capture_stdout=capture, tree=self.tree)
         if s.rc not in self.ok_codes:
             lines = [line.strip() for line in s.stderr.splitlines() if line.strip()]

@@ -1,8 +1,9 @@
 """A whole-repository run over several worker processes, byte-identical to one process.
 
-Each worker owns a contiguous shard of the files. Phase one: it reads and schema-checks
-its shard and answers with the shard's document list and context entries (the small
-projections cross-document rules read). The parent pools them: every worker then sees
+Each worker owns a shard of the files (dealt round-robin, which evens out the cost of
+contracts and attestations). Phase one: it reads and schema-checks its shard and answers
+with the shard's document list and context entries (the small projections
+cross-document rules read). The parent hands every answer to every worker, which sees
 the same documents, duplicate ids and waivers as a single process would. Phase two:
 each worker judges its shard, seals the results into its own spools and answers with
 counts, findings, the fragments' places and what each waiver matched. The parent seals
@@ -44,6 +45,20 @@ def _in_order(infos: list[Any], targets: Sequence[discovery.Source]) -> list[Any
     return [i for src in targets for i in by_path.pop(src.display, ())]
 
 
+def _pooled(
+    answers: Sequence[bytes], targets: Sequence[discovery.Source]
+) -> tuple[list[Entry], list[DocumentInfo]]:
+    """The context entries and the documents of every shard (documents in discovery
+    order, as one process lists them)."""
+    entries: list[Entry] = []
+    infos: list[Any] = []
+    for blob in answers:
+        shard_entries, shard_infos = marshal.loads(blob)  # noqa: S302 - our own workers
+        entries.extend(Entry(*e) for e in shard_entries)
+        infos.extend(shard_infos)
+    return entries, [DocumentInfo(*d) for d in _in_order(infos, targets)]
+
+
 def duplicated(entries: Sequence[Entry]) -> set[str]:
     """Ids used by more than one document (as runner.duplicate_ids counts them)."""
     counts = Counter(e.id for e in entries if e.id is not None and e.kind != "Policy")
@@ -76,26 +91,18 @@ def run(
             )
         )
 
-    pooled: dict[str, Any] = {}
+    pooled: list[bytes] = []
 
     def pool(answers: list[bytes]) -> list[bytes]:
-        entries, infos = [], []
-        for blob in answers:
-            shard_entries, shard_infos = marshal.loads(blob)  # noqa: S302 - our own workers
-            entries.extend(shard_entries)
-            infos.extend(shard_infos)
-        infos = _in_order(infos, targets)
-        pooled["entries"] = [Entry(*e) for e in entries]
-        pooled["infos"] = [DocumentInfo(*d) for d in infos]
-        message = marshal.dumps((entries, infos))
+        """Every shard's answer to every worker, as they are: the workers wait meanwhile,
+        so this process decodes its own copy only once they judge."""
+        pooled.extend(answers)
         counts[:] = [0] * len(counts)
         progress.phase("judging")
-        return [message] * len(answers)
+        return [marshal.dumps(answers)] * len(answers)
 
     def judge_shard(index: int, message: bytes) -> bytes:
-        raw_entries, raw_infos = marshal.loads(message)  # noqa: S302 - from our parent
-        entries = [Entry(*e) for e in raw_entries]
-        infos = [DocumentInfo(*d) for d in raw_infos]
+        entries, infos = _pooled(marshal.loads(message), targets)  # noqa: S302 - our parent
         runner.duplicate_ids(mine, entries)
         sink = runner.new_sink(infos, evidence, policies, options, spools[index])
         if policies is None:
@@ -144,7 +151,7 @@ def run(
     with progress:
         watch = progress.watching(lambda: sum(counts))
         answers = parallel.two_phase(len(shards), read, judge_shard, pool, watch)
-    infos: list[DocumentInfo] = pooled["infos"]
+    entries, infos = _pooled(pooled, targets)
     sink = runner.new_sink(infos, evidence, policies, options)
     deferred: dict[str, list[Result]] = {}
     matched: list[int] = []
@@ -161,7 +168,7 @@ def run(
     if policies is not None:
         # The waiver files again, with their positions, for the notes on each waiver.
         waiver_files = [runner.load_source(s) for s in targets if s.display in deferred]
-        runner.duplicate_ids(waiver_files, pooled["entries"])
+        runner.duplicate_ids(waiver_files, entries)
         waiver_set = runner.new_waiver_set(
             [d for d in runner.valid_documents(waiver_files) if d.kind == "Waiver"],
             policies,
