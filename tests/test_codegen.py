@@ -58,9 +58,11 @@ class _Ctx(Context):
 
 
 def _answer(compiled: Any, generated: bool, item: Any) -> tuple[str, Any]:
+    context = _Ctx()
     if generated:
         compiled.use_generated()
-    ctx = Ctx(root=DOC, as_of="2026-11-22", context=_Ctx(), nullable=NULLABLE, item=item)
+        context.large = True  # portfolio indexes (ids()) as generated code too
+    ctx = Ctx(root=DOC, as_of="2026-11-22", context=context, nullable=NULLABLE, item=item)
     try:
         value = compiled(DOC, ctx)
     except EvaluationError as exc:

@@ -45,6 +45,7 @@ def portfolio_view(contract: dict[str, Any]) -> dict[str, Any]:
 
 
 Loader = Callable[[], dict[str, Any]]
+LARGE_PORTFOLIO = 200  # contracts: from there, portfolio indexes run as generated code
 
 
 class RunContext(Context):
@@ -71,6 +72,7 @@ class RunContext(Context):
         self._pending = {v: sorted(items, key=lambda kd: kd[0]) for v, items in by_vendor.items()}
         self._attestations: dict[str, list[dict[str, Any]]] = {}
         self._pending_contracts = sorted(contracts, key=lambda kd: kd[0])
+        self.large = len(contracts) >= LARGE_PORTFOLIO
         self._contracts: list[dict[str, Any]] | None = None
 
     def attestations(self, vendor: str) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ class Context:
     """
 
     memo: dict[str, Any]
+    large = False  # holds enough documents for portfolio indexes to repay generated code
 
     def __init__(self) -> None:
         self.memo = {}
@@ -821,9 +822,11 @@ class _Builder:
                     return memo[name]
                 saved, ctx.base = ctx.base, ()
                 try:
-                    # A portfolio index runs once per run but over every contract: as
-                    # generated code, made now (a few ms), it takes a fraction of the time.
-                    result = (compiler.generated(name) if per_run else body)(ctx.root, ctx)
+                    # A portfolio index runs once per run but over every contract: in a
+                    # large portfolio, as generated code (made now, a few ms), it takes a
+                    # fraction of the time.
+                    large = per_run and ctx.context.large
+                    result = (compiler.generated(name) if large else body)(ctx.root, ctx)
                 finally:
                     ctx.base = saved
                 memo[name] = result

@@ -16,6 +16,7 @@ import marshal
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from vendorpolicy import discovery, engine, memory, parallel, runner
@@ -29,8 +30,8 @@ from vendorpolicy.sink import Finished, Spool, sealed_from_wire, sealed_to_wire
 from vendorpolicy.sourcemap import SourceMap
 
 
-def _entry_tuple(e: Entry) -> tuple[Any, ...]:
-    return (e.path, e.index, e.kind, e.id, e.vendor, e.valid, e.id_line, e.data, e.raw)
+def _entry_meta(e: Entry) -> tuple[Any, ...]:
+    return (e.path, e.index, e.kind, e.id, e.vendor, e.valid, e.id_line)
 
 
 def _info_tuple(d: DocumentInfo) -> tuple[Any, ...]:
@@ -45,16 +46,45 @@ def _in_order(infos: list[Any], targets: Sequence[discovery.Source]) -> list[Any
     return [i for src in targets for i in by_path.pop(src.display, ())]
 
 
+def _entry(meta: tuple[Any, ...], data: tuple[Any, str | None]) -> Entry:
+    path, index, kind, doc_id, vendor, valid, id_line = meta
+    return Entry(path, index, kind, doc_id, vendor, valid, id_line, data[0], data[1])
+
+
+def _answer(entries: Sequence[Entry], infos: Sequence[DocumentInfo]) -> bytes:
+    """A shard's phase-one answer: entries without their data, the documents, and the
+    data apart (marshalled again), which only the other workers decode."""
+    return marshal.dumps(
+        (
+            [_entry_meta(e) for e in entries],
+            [_info_tuple(d) for d in infos],
+            marshal.dumps([(e.data, e.raw) for e in entries]),
+        )
+    )
+
+
 def _pooled(
-    answers: Sequence[bytes], targets: Sequence[discovery.Source]
+    answers: Sequence[bytes | None],
+    targets: Sequence[discovery.Source],
+    own: tuple[list[Entry], list[DocumentInfo]] | None = None,
+    with_data: bool = True,
 ) -> tuple[list[Entry], list[DocumentInfo]]:
-    """The context entries and the documents of every shard (documents in discovery
-    order, as one process lists them)."""
+    """The context entries and the documents of every shard, in shard order (documents
+    in discovery order, as one process lists them); `own` stands for the None answer."""
     entries: list[Entry] = []
     infos: list[Any] = []
     for blob in answers:
-        shard_entries, shard_infos = marshal.loads(blob)  # noqa: S302 - our own workers
-        entries.extend(Entry(*e) for e in shard_entries)
+        if blob is None:
+            assert own is not None
+            entries.extend(own[0])
+            infos.extend(_info_tuple(d) for d in own[1])
+            continue
+        metas, shard_infos, data = marshal.loads(blob)  # noqa: S302 - our own workers
+        if with_data:
+            pairs = marshal.loads(data)  # noqa: S302 - our own workers
+            entries.extend(map(_entry, metas, pairs))
+        else:
+            entries.extend(map(_entry, metas, repeat((None, None))))
         infos.extend(shard_infos)
     return entries, [DocumentInfo(*d) for d in _in_order(infos, targets)]
 
@@ -84,25 +114,26 @@ def run(
             mine.append(runner.load_source(src, lazy))
             counts[index] += 1
         memory.keep_until_the_end()
-        return marshal.dumps(
-            (
-                [_entry_tuple(e) for f in mine for e in runner.entries_of(f)],
-                [_info_tuple(d) for d in runner.document_infos(mine)],
-            )
-        )
+        own.append(([e for f in mine for e in runner.entries_of(f)], runner.document_infos(mine)))
+        return _answer(*own[0])
 
+    own: list[tuple[list[Entry], list[DocumentInfo]]] = []  # a worker's own, kept as objects
     pooled: list[bytes] = []
 
     def pool(answers: list[bytes]) -> list[bytes]:
-        """Every shard's answer to every worker, as they are: the workers wait meanwhile,
-        so this process decodes its own copy only once they judge."""
+        """To each worker the other shards' answers, as they are: the workers wait
+        meanwhile (this process reads its copy later, and not the documents' data)."""
         pooled.extend(answers)
         counts[:] = [0] * len(counts)
         progress.phase("judging")
-        return [marshal.dumps(answers)] * len(answers)
+        return [
+            marshal.dumps([a if j != i else None for j, a in enumerate(answers)])
+            for i in range(len(answers))
+        ]
 
     def judge_shard(index: int, message: bytes) -> bytes:
-        entries, infos = _pooled(marshal.loads(message), targets)  # noqa: S302 - our parent
+        others_answers = marshal.loads(message)  # noqa: S302 - from our parent
+        entries, infos = _pooled(others_answers, targets, own[0])
         runner.duplicate_ids(mine, entries)
         sink = runner.new_sink(infos, evidence, policies, options, spools[index])
         if policies is None:
@@ -111,10 +142,12 @@ def run(
             return marshal.dumps((sealed_to_wire(sink), {}, [], []))
         valid_docs = runner.valid_documents(mine)
         valid_keys = {(d.path, d.index) for d in valid_docs}
-        own = {f.path for f in mine}
+        own_paths = {f.path for f in mine}
         dups = duplicated(entries)
         others = [
-            e for e in entries if e.path not in own and e.valid and e.has_data and e.id not in dups
+            e
+            for e in entries
+            if e.path not in own_paths and e.valid and e.has_data and e.id not in dups
         ]
         context = RunContext(
             [((d.path, d.index), d.kind or "", d.vendor, d.mapping) for d in valid_docs]
@@ -151,7 +184,7 @@ def run(
     with progress:
         watch = progress.watching(lambda: sum(counts))
         answers = parallel.two_phase(len(shards), read, judge_shard, pool, watch)
-    entries, infos = _pooled(pooled, targets)
+    entries, infos = _pooled(pooled, targets, with_data=False)  # (ids are what it needs)
     sink = runner.new_sink(infos, evidence, policies, options)
     deferred: dict[str, list[Result]] = {}
     matched: list[int] = []
