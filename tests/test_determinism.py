@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "contracts"
 AS_OF = "2026-11-22"
@@ -250,3 +252,29 @@ def test_worker_processes_give_byte_identical_reports(vp: str, tmp_path: Path) -
     duplicate = [r for r in report["results"] if "is also used by" in r["message"]]
     assert len(duplicate) == 4  # the copied contract, the two-document file's first document
     assert any("expired on 2025-01-31" in r["message"] for r in report["results"])
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_positions_read_again_are_the_positions_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Large runs keep no source maps and read a document with findings again for their
+    positions (runner.LAZY_POSITIONS_FROM): the results are those of keeping them all."""
+    from vendorpolicy import runner
+    from vendorpolicy.config import find_config, load_config
+    from vendorpolicy.policy import default_policy_dirs
+
+    tree = large_tree(tmp_path / "tree")
+    monkeypatch.chdir(tree)
+    config = load_config(find_config())
+    options = runner.Options(
+        as_of=AS_OF, jobs=jobs, policy_dirs=tuple(default_policy_dirs()), use_cache=False
+    )
+
+    def results(lazy_from: int) -> list[tuple[object, ...]]:
+        monkeypatch.setattr(runner, "LAZY_POSITIONS_FROM", lazy_from)
+        return [r.as_tuple() for r in runner.run(options, config).results]
+
+    kept, reread = results(10**9), results(0)
+    assert reread == kept
+    assert sum(1 for r in kept if r[1] == "fail" and r[4] > 1) > 100  # findings, placed
