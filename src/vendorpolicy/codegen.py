@@ -337,7 +337,7 @@ class _Gen:
         r = self.src.fresh()
         with self.block(f"if type({a}) is Unknown or {self.truthy(a)}:"):
             b = self.node(node["children"][1], scope, v)
-            with self.block(f"if not type({a}) is Unknown:"):
+            with self.block(f"if type({a}) is not Unknown:"):
                 self.emit(f"{r} = {b}")
             with self.block(f"elif type({b}) is Unknown:"):
                 self.emit(f"{r} = {a} | {b}")
