@@ -906,3 +906,67 @@ def test_yaml_like_text_never_raises(text: str) -> None:
         assert doc.line >= 1
         for p in doc.problems:
             assert p.line >= 1 and p.column >= 1
+
+
+# -- reading without every position (large runs: runner.load_source) ---------------------
+
+_CORPUS = sorted(
+    p
+    for folder in ("examples", "tests/adversarial", "tests/fixtures", "policies")
+    for p in (Path(__file__).resolve().parents[1] / folder).rglob("*.y*ml")
+)
+
+
+def _same_reading(raw: bytes) -> None:
+    """Without every position: problems where a full reading has problems (the runner
+    then reads the file again with every position, for their messages); otherwise the
+    same data and the same positions of each document's root and metadata.id."""
+    full = load_bytes("f.yaml", raw)
+    light = load_bytes("f.yaml", raw, every_position=False)
+    has_problems = [bool(f.problems) or any(d.problems for d in f.documents) for f in (full, light)]
+    assert has_problems[0] == has_problems[1]
+    if has_problems[0]:
+        return
+    assert len(light.documents) == len(full.documents)
+    for a, b in zip(light.documents, full.documents, strict=True):
+        assert (a.data, a.line, a.index) == (b.data, b.line, b.index)
+        assert a.sourcemap.root.position == b.sourcemap.root.position
+        node, depth = b.sourcemap.node(("metadata", "id"))
+        if depth == 2:
+            assert a.sourcemap.node(("metadata", "id")) == (node, 2)
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: p.name)
+def test_reading_without_every_position_reads_the_same(path: Path) -> None:
+    _same_reading(path.read_bytes())
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_YAMLISH)
+def test_reading_without_every_position_reads_the_same_on_yaml_like_text(text: str) -> None:
+    _same_reading(text.encode())
+
+
+def test_reading_without_every_position_keeps_only_root_metadata_and_id() -> None:
+    raw = b"apiVersion: v\nkind: Contract\nmetadata:\n  id: c-1\n  vendor: v\nxs: [1, {a: 2}]\n"
+    light = load_bytes("f.yaml", raw, every_position=False).documents[0].sourcemap
+    assert list(light.root.children or {}) == ["metadata"]
+    assert list(light.root.children["metadata"].children or {}) == ["id"]
+    position = light.node(("metadata", "id"))[0].position
+    assert (position.line, position.column) == (4, 3)
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: p.name)
+def test_a_large_run_reads_each_file_as_a_small_one(path: Path) -> None:
+    """runner.load_source with lazy positions (large runs): the same documents, problems
+    and problem positions, and the same positions where a finding asks for them."""
+    from vendorpolicy import discovery, runner
+
+    src = discovery.Source(path.name, str(path))
+    small, large = runner.load_source(src), runner.load_source(src, lazy_positions=True)
+    assert large.problems == small.problems
+    assert len(large.documents) == len(small.documents)
+    for a, b in zip(large.documents, small.documents, strict=True):
+        assert (a.data, a.problems, a.line) == (b.data, b.problems, b.line)
+        for doc_path, _ in b.sourcemap.walk():
+            assert a.sourcemap.position(doc_path) == b.sourcemap.position(doc_path)

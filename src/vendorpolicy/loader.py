@@ -294,7 +294,7 @@ class _Frame:
     def __init__(
         self,
         is_map: bool,
-        pos: sourcemap.Node,
+        pos: sourcemap.Node | None,
         name: str | int | None,
         anchor: str | None,
         start: int,
@@ -314,10 +314,14 @@ class _Frame:
 class _Builder:
     """Builds one document at a time from the event stream: plain data + positions."""
 
-    def __init__(self, get_event: Any, limits: Limits, positions: _Positions) -> None:
+    def __init__(
+        self, get_event: Any, limits: Limits, positions: _Positions, track: bool = True
+    ) -> None:
         self.get_event = get_event
         self.limits = limits
         self.positions = positions
+        # track=False: positions of the root, metadata and metadata.id only (see read_file)
+        self.track = track
         self.alias_nodes = 0  # per file: an alias bomb spread over documents is still bounded
         self.root_mark: Any = None
         self.stack: list[_Frame] = []
@@ -351,9 +355,10 @@ class _Builder:
         max_chars = limits.max_scalar_chars
         get_event = self.get_event
         stack = self.stack = []
-        anchors: dict[str, tuple[Any, sourcemap.Node, int, int, Any]] = {}
+        anchors: dict[str, tuple[Any, sourcemap.Node | None, int, int, Any]] = {}
         open_anchors: dict[str, Any] = {}  # name -> mark of a collection still being read
         node_cls = sourcemap.Node
+        track = self.track
         nodes = 0
         root: tuple[Any, sourcemap.Node] | None = None
         self.root_mark = None
@@ -419,13 +424,16 @@ class _Builder:
                     root = value, node_cls(mark.line + 1, mark.column + 1)
                     continue
                 if top.is_map:
-                    km = top.key_mark
-                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1)
+                    if track or (top.key == "id" and top.name == "metadata" and len(stack) == 2):
+                        km = top.key_mark
+                        top.children[top.key] = node_cls(
+                            mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1
+                        )
                     top.data[top.key] = value
-                    top.children[top.key] = pos
                     top.key = _NO_KEY
                 else:
-                    top.children[len(top.data)] = node_cls(mark.line + 1, mark.column + 1)
+                    if track:
+                        top.children[len(top.data)] = node_cls(mark.line + 1, mark.column + 1)
                     top.data.append(value)
                 continue
             if kind is MappingStartEvent or kind is SequenceStartEvent:
@@ -450,23 +458,30 @@ class _Builder:
                 tag = event.tag
                 if tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
                     self._fail(_tag_message(tag, "a mapping" if is_map else "a list"), mark)
+                pos: sourcemap.Node | None
                 if top is None:
                     self.root_mark = mark
                     pos = node_cls(mark.line + 1, mark.column + 1)
                     name: str | int | None = None
                 elif top.is_map:
-                    km = top.key_mark
-                    pos = node_cls(mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1)
                     name = top.key
+                    if track or (name == "metadata" and len(stack) == 1):
+                        km = top.key_mark
+                        pos = node_cls(
+                            mark.line + 1, mark.column + 1, None, km.line + 1, km.column + 1
+                        )
+                    else:
+                        pos = None
                 else:
-                    pos = node_cls(mark.line + 1, mark.column + 1)
                     name = len(top.data)
+                    pos = node_cls(mark.line + 1, mark.column + 1) if track else None
                 anchor = event.anchor
                 if anchor is not None:
                     self._anchor(anchors, open_anchors, anchor, mark)
                     open_anchors[anchor] = mark
                 frame = _Frame(is_map, pos, name, anchor, nodes)
-                pos.children = frame.children
+                if pos is not None:
+                    pos.children = frame.children
                 stack.append(frame)
                 continue
             if kind is MappingEndEvent or kind is SequenceEndEvent:
@@ -528,13 +543,14 @@ class _Builder:
                 if want_key:
                     self._key(top, value, mark)  # type: ignore[arg-type]
                     continue
+                copied = apos.children if apos is not None else None
                 if top is not None and top.is_map:
                     km = top.key_mark
                     pos = node_cls(
-                        mark.line + 1, mark.column + 1, apos.children, km.line + 1, km.column + 1
+                        mark.line + 1, mark.column + 1, copied, km.line + 1, km.column + 1
                     )
                 else:
-                    pos = node_cls(mark.line + 1, mark.column + 1, apos.children)
+                    pos = node_cls(mark.line + 1, mark.column + 1, copied)
                 if top is None:
                     self.root_mark = mark
             elif kind is DocumentEndEvent:
@@ -544,27 +560,34 @@ class _Builder:
                 self._fail(f"unexpected YAML event {kind.__name__}", mark)
             # a collection or an alias is complete: attach it to its parent
             if top is None:
+                assert pos is not None  # the root's position is always kept
                 root = value, pos
             elif top.is_map:
                 top.data[top.key] = value
-                top.children[top.key] = pos
+                if pos is not None:  # (untracked: only metadata's, and aliases')
+                    top.children[top.key] = pos
                 top.key = _NO_KEY
                 if height >= top.height:
                     top.height = height + 1
             else:
-                top.children[len(top.data)] = pos
+                if pos is not None and track:
+                    top.children[len(top.data)] = pos
                 top.data.append(value)
                 if height >= top.height:
                     top.height = height + 1
 
     def _key(self, top: _Frame, key: str, mark: Any) -> None:
         if key in top.data:
-            first = top.children[key]
+            first = top.children.get(key)  # (not kept when reading without every position)
+            where = (
+                f" (first defined on line {self._line(first.key_line, first.key_column)})"
+                if first is not None
+                else ""
+            )
             top.key = key
             self._fail(
-                f"duplicate key {key!r} (first defined on line "
-                f"{self._line(first.key_line, first.key_column)}); "
-                "YAML keeps only one of them, so remove or rename one",
+                f"duplicate key {key!r}{where}; YAML keeps only one of them, so remove or "
+                "rename one",
                 mark,
             )
         top.key = key
@@ -776,8 +799,14 @@ def _syntax_problem(exc: yaml.YAMLError, text: str, positions: _Positions) -> Pr
     return Problem(VP_YAML, f"YAML syntax error: {detail}{hint}", line, column)
 
 
-def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
-    """Parse one file's bytes. Never raises for bad input: problems are values."""
+def load_bytes(
+    path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS, every_position: bool = True
+) -> LoadedFile:
+    """Parse one file's bytes. Never raises for bad input: problems are values.
+
+    `every_position=False` keeps the positions of each document's root, `metadata` and
+    `metadata.id` only (a large run does not keep the others: see runner.load_source),
+    and the data, problems and their positions are the same."""
     digest = hashlib.sha256(raw).hexdigest()
     loaded = LoadedFile(path=path, sha256=digest)
     if len(raw) > limits.max_file_bytes:
@@ -795,7 +824,7 @@ def load_bytes(path: str, raw: bytes, limits: Limits = DEFAULT_LIMITS) -> Loaded
         return loaded
     parser = _Parser(text)
     positions = _Positions(text)
-    builder = _Builder(parser.get_event, limits, positions)
+    builder = _Builder(parser.get_event, limits, positions, every_position)
     try:
         _read_stream(path, text, parser, builder, limits, loaded, positions)
     finally:
@@ -964,12 +993,14 @@ _OPEN_FLAGS = (
 )
 
 
-def read_file(path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS) -> LoadedFile:
+def read_file(
+    path: str, fs_path: str, limits: Limits = DEFAULT_LIMITS, every_position: bool = True
+) -> LoadedFile:
     """Read and parse a file; an unreadable path becomes a problem, never an exception."""
     raw = read_bytes(fs_path, limits)
     if isinstance(raw, Problem):
         return LoadedFile(path, "", problems=[raw])
-    return load_bytes(path, raw, limits)
+    return load_bytes(path, raw, limits, every_position)
 
 
 def read_bytes(fs_path: str, limits: Limits = DEFAULT_LIMITS) -> bytes | Problem:

@@ -123,13 +123,15 @@ def _pass(doc: Document) -> Result:
 
 
 def load_source(src: discovery.Source, lazy_positions: bool = False) -> LoadedFile:
-    """Read and schema-check one source. With `lazy_positions`, valid documents keep only
-    a way to rebuild their source map (large runs: positions cost more memory than data)."""
+    """Read and schema-check one source. With `lazy_positions`, documents are read
+    without the positions of their nodes (building them is a tenth of reading) and keep
+    only a way to rebuild their source map, which a problem's message or a finding asks
+    for (large runs: positions also cost more memory than the data)."""
     checker = schemas.SchemaSet.default()
-    loaded = loader.read_file(src.display, src.fs_path)
+    loaded = loader.read_file(src.display, src.fs_path, every_position=not lazy_positions)
+    if lazy_positions and (loaded.problems or any(d.problems for d in loaded.documents)):
+        loaded = loader.read_file(src.display, src.fs_path)  # problems are placed at once
     for doc in loaded.documents:
-        if not doc.problems:
-            doc.problems.extend(checker.validate(doc))
         if lazy_positions and not doc.problems:
             id_node, depth = doc.sourcemap.node(ID_PATH)
             doc.sourcemap = LazySourceMap(
@@ -137,6 +139,8 @@ def load_source(src: discovery.Source, lazy_positions: bool = False) -> LoadedFi
                 _positions_of(src, loaded.sha256, doc.index),
                 {ID_PATH: id_node} if depth == len(ID_PATH) else {},
             )
+        if not doc.problems:
+            doc.problems.extend(checker.validate(doc))
     return loaded
 
 
