@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from vendorpolicy.model import Chunk
 def write_atomic(path: Path | str, text: str | Iterable[Chunk]) -> None:
     """Replace `path` with `text` (a string, or its pieces: text, UTF-8 bytes, or spool
     stretches the kernel copies) in one rename; creates parent directories."""
+    import tempfile  # (here: runs that write no report, the hook's, do not pay for it)
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -11,7 +11,6 @@ into place in report order. Worker processes seal their own files into their own
 from __future__ import annotations
 
 import os
-import tempfile
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,6 +49,8 @@ class Spool:
     """
 
     def __init__(self) -> None:
+        import tempfile  # (here: only runs that render report bodies make spools)
+
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the finalizer
         self.fd = self._file.fileno()
         self.size = 0
