@@ -172,6 +172,14 @@ def test_an_expression_too_large_to_generate_keeps_its_closure() -> None:
     assert compiled.fn is before
 
 
+def test_filters_nested_too_deeply_to_compile_keep_their_closure() -> None:
+    text = "a" + "[?b" * 25 + " == `1`" + "]" * 25  # Python allows 20 nested loops
+    compiler = Compiler(FUNCTIONS, {}, {})
+    compiled = compiler.compile(text, "test")
+    assert codegen.generate(compiler, compiled.tree, "test") is None
+    assert_same(text)
+
+
 # -- the built-in pack -----------------------------------------------------------------------
 
 

@@ -510,6 +510,6 @@ def generate(compiler: Compiler, tree: dict[str, Any], where: str) -> Callable[.
     except (RecursionError, SyntaxError, MemoryError):
         return None
     namespace = {**_HELPERS, **src.names}
-    exec(code, namespace)  # noqa: S102 - our own generated source, no user text in it
+    exec(code, namespace)  # noqa: S102 - generated here; policy text enters only as repr()
     fn: Callable[..., Any] = namespace[name]
     return fn
