@@ -20,25 +20,9 @@ from vendorpolicy.errors import EvaluationError
 from vendorpolicy.expr import UNKNOWN, ExpRef, Unknown, equals, is_truthy
 
 if TYPE_CHECKING:
-    from vendorpolicy.expr import Compiler, Ctx, Fn
+    from vendorpolicy.expr import Compiler, Fn
 
 _ORDERED = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-
-
-def _gone(ctx: Ctx, track: bool, rooted: bool, path: tuple[str, ...]) -> Unknown:
-    """An absent field: unknown, naming its path when the expression tracks paths."""
-    if not track:
-        return UNKNOWN
-    return Unknown(frozenset({(ctx.base if not rooted else ()) + path}))
-
-
-def _null(
-    ctx: Ctx, nullable: str | None, track: bool, rooted: bool, path: tuple[str, ...]
-) -> Unknown | None:
-    """A null field: null where the schema lets the parties agree on null, else unknown."""
-    if nullable is not None and nullable in ctx.nullable:
-        return None
-    return _gone(ctx, track, rooted, path)
 
 
 def _fn_error(name: str, exc: Exception) -> EvaluationError:
@@ -56,8 +40,8 @@ _HELPERS: dict[str, Any] = {
     "_unknown_args": expr._unknown_args,
     "_FN_ERRORS": expr._FN_ERRORS,
     "_ABSENT": expr._ABSENT,
-    "_gone": _gone,
-    "_null": _null,
+    "_absent_field": expr.absent,  # the absent and null answers of expr's closures, shared
+    "_null": expr.null,
     "_fn_error": _fn_error,
 }
 
@@ -141,11 +125,11 @@ class _Gen:
                     with self.block(f"if {r} is None or {r} is _ABSENT:"):
                         self.emit(
                             f"{r} = _null(ctx, {null_key}, {flags}, {path}) if {r} is None "
-                            f"else _gone(ctx, {flags}, {whole})"
+                            f"else _absent_field(ctx, {flags}, {whole})"
                         )
                     break
                 with self.block(f"if {r} is _ABSENT:"):
-                    self.emit(f"{r} = _gone(ctx, {flags}, {whole})")
+                    self.emit(f"{r} = _absent_field(ctx, {flags}, {whole})")
                 with self.block(f"elif {r} is None:"):
                     self.emit(f"{r} = _null(ctx, {null_key}, {flags}, {path})")
                 if last:

@@ -317,13 +317,15 @@ def _result(
 ) -> Result:
     # Passes point at the document; findings at their node (positions are read from the
     # source map only for findings, which lets large runs rebuild it on demand).
-    smap = doc.sourcemap
-    node = smap.node(path)[0] if path and status is not Status.PASS else smap.root
+    if path and status is not Status.PASS:
+        at = doc.sourcemap.node(path)[0].position
+        line, column = at.line, at.column
+    else:
+        line, column = locator.at_root[:2]
     doc_id, kind, vendor = locator.ident
     info = rule.info
     return Result(  # positional: this runs for every result of a run
-        rule.id, status, severity, doc.path, node.key_line or node.line,
-        node.key_column if node.key_line else node.column, message, doc_id, kind, vendor,
+        rule.id, status, severity, doc.path, line, column, message, doc_id, kind, vendor,
         info.title, sourcemap.pointer(path), item, entry.label, info.references, evidence,
     )  # fmt: skip
 
@@ -334,11 +336,8 @@ class _Locator:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.ident = (doc.id, doc.kind, doc.vendor)  # read once, not once per result
-        root = doc.sourcemap.root
-        line, column = (
-            (root.key_line, root.key_column) if root.key_line else (root.line, root.column)
-        )
-        self.at_root = (line, column, *self.ident)  # where passes point
+        root = doc.sourcemap.root.position
+        self.at_root = (root.line, root.column, *self.ident)  # where passes point
         self._ids: dict[int, PathKey] | None = None
 
     def item(self, item: Any, each: Compiled, taken: set[PathKey]) -> tuple[PathKey | None, str]:

@@ -447,16 +447,11 @@ class _Builder:
                 if type(value) is not dict:
                     return None
                 if name not in value:
-                    if not track:
-                        return UNKNOWN
-                    return Unknown(frozenset({(ctx.base if not rooted else ()) + names}))
+                    return absent(ctx, track, rooted, names)
                 value = value[name]
                 if value is None:
-                    if i == len(names) - 1 and nullable in ctx.nullable:
-                        return None
-                    if not track:
-                        return UNKNOWN
-                    return Unknown(frozenset({(ctx.base if not rooted else ()) + names[: i + 1]}))
+                    last = i == len(names) - 1
+                    return null(ctx, nullable if last else None, track, rooted, names[: i + 1])
             return value
 
         return access
@@ -867,6 +862,24 @@ class _Builder:
 _ABSENT = object()
 
 
+def absent(ctx: Ctx, track: bool, rooted: bool, path: tuple[str, ...]) -> Unknown:
+    """An absent field: unknown, naming its path (from the document when `rooted`, else
+    from the evaluated node) when the expression tracks paths."""
+    if not track:
+        return UNKNOWN
+    return Unknown(frozenset({(ctx.base if not rooted else ()) + path}))
+
+
+def null(
+    ctx: Ctx, nullable: str | None, track: bool, rooted: bool, path: tuple[str, ...]
+) -> Unknown | None:
+    """A null field: null where the schema lets the parties agree on null (`nullable` is
+    the field's dotted name, None for a field that is not the last read), else unknown."""
+    if nullable is not None and nullable in ctx.nullable:
+        return None
+    return absent(ctx, track, rooted, path)
+
+
 def _access_one(names: tuple[str, ...], nullable: Any, track: bool, rooted: bool) -> Fn:
     """`_access` for one name (most fields of most expressions): the same answers, with
     the common case (a mapping that has the field) first."""
@@ -877,11 +890,9 @@ def _access_one(names: tuple[str, ...], nullable: Any, track: bool, rooted: bool
             got = value.get(name, _ABSENT)
             if got is not None and got is not _ABSENT:
                 return got
-            if got is None and nullable in ctx.nullable:
-                return None
-            if not track:
-                return UNKNOWN
-            return Unknown(frozenset({(ctx.base if not rooted else ()) + names}))
+            if got is None:
+                return null(ctx, nullable, track, rooted, names)
+            return absent(ctx, track, rooted, names)
         if isinstance(value, Unknown):
             return value
         return None
