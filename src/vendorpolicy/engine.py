@@ -48,13 +48,16 @@ def evaluate(
         try:
             out.extend(_rule(rule, doc, ctx, locator))
         except EvaluationTimeout:
-            out.append(_error(rule, doc, f"evaluation took longer than {settings.budget:g} s"))
+            why = f"evaluation took longer than {settings.budget:g} s"
+            out.append(_error(rule, doc, locator, why))
         except EvaluationError as exc:
-            out.append(_error(rule, doc, str(exc)))
+            out.append(_error(rule, doc, locator, str(exc)))
         except RecursionError:
-            out.append(_error(rule, doc, "the expression nests too deeply to evaluate"))
+            why = "the expression nests too deeply to evaluate"
+            out.append(_error(rule, doc, locator, why))
         except Exception as exc:  # noqa: BLE001 - one rule never stops the run
-            out.append(_error(rule, doc, f"internal error: {type(exc).__name__}: {exc}"))
+            why = f"internal error: {type(exc).__name__}: {exc}"
+            out.append(_error(rule, doc, locator, why))
     return out
 
 
@@ -62,7 +65,7 @@ def _rule(rule: Rule, doc: Document, ctx: Ctx, locator: _Locator) -> list[Result
     if rule.when is not None:
         applies = rule.when.fn(doc.data, ctx)
         if applies is not True and not is_truthy(applies):
-            return [_not_applicable(rule, doc, applies)]
+            return [_not_applicable(rule, doc, locator, applies)]
     severity = _severity(rule, doc, ctx) if rule.severity.raises else rule.severity.default
     results: list[Result] = []
     for entry in rule.checks:
@@ -270,37 +273,32 @@ def _missing_message(rule: Rule, missing: list[PathKey]) -> str:
     return f"{names} ({rule.info.title} needs {'it' if len(missing) == 1 else 'them'})"
 
 
-def _not_applicable(rule: Rule, doc: Document, applies: Any) -> Result:
+def _not_applicable(rule: Rule, doc: Document, locator: _Locator, applies: Any) -> Result:
     assert rule.when is not None
     if isinstance(applies, Unknown) and applies.paths:
         names = ", ".join(sourcemap.dotted(p) for p in sorted(applies.paths, key=sourcemap.dotted))
         reason = f"not applicable: applicability unknown because {names} is absent"
     else:
         reason = f"not applicable: the condition `{rule.when.text}` does not hold"
-    return _document_result(rule, doc, Status.NOT_APPLICABLE, reason)
+    return _document_result(rule, doc, locator, Status.NOT_APPLICABLE, reason)
 
 
-def _error(rule: Rule, doc: Document, why: str) -> Result:
-    return _document_result(rule, doc, Status.ERROR, f"{rule.id} could not be evaluated: {why}")
+def _error(rule: Rule, doc: Document, locator: _Locator, why: str) -> Result:
+    message = f"{rule.id} could not be evaluated: {why}"
+    return _document_result(rule, doc, locator, Status.ERROR, message)
 
 
-def _document_result(rule: Rule, doc: Document, status: Status, message: str) -> Result:
-    """A result about the document as a whole, at its first line."""
-    pos = doc.sourcemap.root
+def _document_result(
+    rule: Rule, doc: Document, locator: _Locator, status: Status, message: str
+) -> Result:
+    """A result about the document as a whole, at its first line (one in ten results of a
+    run is not applicable: positional arguments, the locator's root)."""
+    line, column, doc_id, kind, vendor = locator.at_root
+    info = rule.info
     return Result(
-        rule=rule.id,
-        status=status,
-        severity=rule.severity.default,
-        path=doc.path,
-        line=pos.line,
-        column=pos.column,
-        message=message,
-        document=doc.id,
-        kind=doc.kind,
-        vendor=doc.vendor,
-        title=rule.info.title,
-        references=rule.info.references,
-    )
+        info.id, status, rule.severity.default, doc.path, line, column, message, doc_id, kind,
+        vendor, info.title, "", None, None, info.references,
+    )  # fmt: skip
 
 
 def _result(
