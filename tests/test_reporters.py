@@ -757,3 +757,10 @@ def test_json_fast_lines_equal_the_plain_encoding() -> None:
     for r in REPORT.results:
         plain = json.dumps(json_report.result_dict(r), ensure_ascii=False, separators=(", ", ": "))
         assert line(r) == plain
+    plain_lines = [
+        json.dumps(json_report.result_dict(r), ensure_ascii=False, separators=(", ", ": "))
+        for r in REPORT.results
+    ]
+    fragment = json_report.LineWriter().fragment(REPORT.results)
+    assert fragment == "    " + ",\n    ".join(plain_lines)
+    assert {r.status.value for r in REPORT.results} >= {"pass", "fail", "not_applicable"}
